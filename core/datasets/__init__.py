@@ -1,0 +1,1 @@
+"""Datasets and formats: importers, exporters and generated (synthetic) data."""

@@ -1,0 +1,155 @@
+"""Categories, images, annotations and splits of a project: typed reads and the few writes.
+
+Annotations keep COCO conventions: `bbox` is (x, y, w, h) in pixels of the original image;
+a segmentation is either polygons (list of flat [x1, y1, x2, y2, ...] lists) or an RLE with
+compressed string counts ({"size": [h, w], "counts": "..."}).
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from core.project.store import Project
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    name: str
+    source_id: int | None = None
+    supercategory: str | None = None
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    id: int
+    file_name: str
+    path: str          # as stored: relative to the project root, or absolute when referenced
+    width: int
+    height: int
+    source_id: int | None = None
+    split: str | None = None
+
+
+@dataclass
+class Annotation:
+    id: int | None
+    image_id: int
+    category_id: int
+    bbox: tuple[float, float, float, float]
+    area: float = 0.0
+    iscrowd: int = 0
+    seg_kind: str | None = None            # "polygon", "rle" or None (box only)
+    segmentation: Any = None               # polygons list, or RLE dict with str counts
+    keypoints: list[float] | None = None
+    source: str | None = None
+    source_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def categories(project: Project) -> list[Category]:
+    rows = project.conn.execute(
+        "SELECT id, name, source_id, supercategory FROM categories ORDER BY id").fetchall()
+    return [Category(*r) for r in rows]
+
+
+def images(project: Project, split: str | None = None) -> list[ImageRecord]:
+    sql = ("SELECT i.id, i.file_name, i.path, i.width, i.height, i.source_id, s.split "
+           "FROM images i LEFT JOIN splits s ON s.image_id = i.id")
+    args: tuple = ()
+    if split is not None:
+        sql += " WHERE s.split = ?"
+        args = (split,)
+    rows = project.conn.execute(sql + " ORDER BY i.id", args).fetchall()
+    return [ImageRecord(*r) for r in rows]
+
+
+def image(project: Project, image_id: int) -> ImageRecord | None:
+    row = project.conn.execute(
+        "SELECT i.id, i.file_name, i.path, i.width, i.height, i.source_id, s.split "
+        "FROM images i LEFT JOIN splits s ON s.image_id = i.id WHERE i.id = ?", (image_id,)).fetchone()
+    return ImageRecord(*row) if row else None
+
+
+def _row_to_annotation(r: Sequence) -> Annotation:
+    (aid, image_id, cat, x, y, w, h, area, iscrowd, seg_kind, seg, kps, source, source_id) = r
+    return Annotation(
+        id=aid, image_id=image_id, category_id=cat, bbox=(x, y, w, h), area=area or 0.0,
+        iscrowd=iscrowd or 0, seg_kind=seg_kind, segmentation=json.loads(seg) if seg else None,
+        keypoints=json.loads(kps) if kps else None, source=source, source_id=source_id)
+
+
+_ANN_COLUMNS = ("id, image_id, category_id, x, y, w, h, area, iscrowd, seg_kind, segmentation, keypoints, "
+                "source, source_id")
+
+
+def annotations(project: Project, image_ids: Iterable[int] | None = None) -> dict[int, list[Annotation]]:
+    """Annotations grouped by image id (every requested image present, maybe with an empty list)."""
+    out: dict[int, list[Annotation]] = defaultdict(list)
+    if image_ids is None:
+        rows = project.conn.execute(f"SELECT {_ANN_COLUMNS} FROM annotations ORDER BY id").fetchall()
+    else:
+        ids = list(image_ids)
+        for i in ids:
+            out[i] = []
+        rows = []
+        for start in range(0, len(ids), 900):  # SQLite's variable limit
+            chunk = ids[start:start + 900]
+            marks = ",".join("?" * len(chunk))
+            rows += project.conn.execute(
+                f"SELECT {_ANN_COLUMNS} FROM annotations WHERE image_id IN ({marks}) ORDER BY id", chunk).fetchall()
+    for r in rows:
+        ann = _row_to_annotation(r)
+        out[ann.image_id].append(ann)
+    return dict(out)
+
+
+def annotation_row(ann: Annotation) -> dict[str, Any]:
+    """The database row of an annotation (for inserts inside a transaction)."""
+    x, y, w, h = ann.bbox
+    row = {
+        "image_id": ann.image_id, "category_id": ann.category_id, "x": float(x), "y": float(y),
+        "w": float(w), "h": float(h), "area": float(ann.area), "iscrowd": int(ann.iscrowd),
+        "seg_kind": ann.seg_kind,
+        "segmentation": json.dumps(ann.segmentation, separators=(",", ":")) if ann.segmentation is not None else None,
+        "keypoints": json.dumps(ann.keypoints) if ann.keypoints is not None else None,
+        "num_keypoints": (sum(1 for v in ann.keypoints[2::3] if v > 0) if ann.keypoints else None),
+        "source": ann.source, "source_id": ann.source_id,
+    }
+    if ann.id is not None:
+        row["id"] = ann.id
+    return row
+
+
+def split_sizes(project: Project) -> dict[str, int]:
+    rows = project.conn.execute("SELECT split, COUNT(*) FROM splits GROUP BY split").fetchall()
+    sizes = {s: 0 for s in SPLITS}
+    sizes.update({s: n for s, n in rows})
+    total = project.conn.execute("SELECT COUNT(*) FROM images").fetchone()[0]
+    sizes["unassigned"] = total - sum(n for s, n in rows)
+    return sizes
+
+
+def set_splits(project: Project, assignment: dict[int, str]) -> None:
+    """Replace the split of every image in `assignment` (one transaction)."""
+    with project.transaction() as db:
+        db["splits"].upsert_all(({"image_id": i, "split": s} for i, s in assignment.items()), pk="image_id")
+
+
+def class_counts(project: Project) -> dict[str, Counter]:
+    """Per-category annotation counts, overall and per split: {"all": Counter, "train": ...}."""
+    rows = project.conn.execute(
+        "SELECT c.name, COALESCE(s.split, 'unassigned'), COUNT(a.id) FROM annotations a "
+        "JOIN categories c ON c.id = a.category_id LEFT JOIN splits s ON s.image_id = a.image_id "
+        "GROUP BY c.name, s.split").fetchall()
+    out: dict[str, Counter] = defaultdict(Counter)
+    for name in (c.name for c in categories(project)):
+        out["all"][name] += 0
+    for name, split, n in rows:
+        out["all"][name] += n
+        out[split][name] += n
+    return dict(out)

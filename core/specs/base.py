@@ -1,0 +1,326 @@
+"""Dataclass spec machinery: declaration (`param`), conversion and validation.
+
+A spec is a dataclass whose fields are scalars, lists of scalars or nested spec dataclasses.
+Validation gathers every problem and raises one `SpecError` listing them, each as a sentence
+naming the dotted key ("train.batch_size must be >= 1, got 0"). A dataclass may define
+`check(self) -> list[str]` for rules that span fields.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from core.errors import SpecError
+from core.fsutil import atomic_write_text
+
+_SCALARS = (bool, int, float, str)
+
+
+def param(
+    default: Any,
+    help: str,
+    *,
+    unit: str | None = None,
+    min: float | None = None,
+    max: float | None = None,
+    choices: tuple | None = None,
+    label: str | None = None,
+    advanced: bool = False,
+) -> Any:
+    """Declare a spec field with the metadata the validator and the GUI form use."""
+    meta = {
+        "help": help,
+        "unit": unit,
+        "min": min,
+        "max": max,
+        "choices": tuple(choices) if choices is not None else None,
+        "label": label,
+        "advanced": advanced,
+    }
+    if isinstance(default, (list, dict)):
+        value = default
+        return dataclasses.field(default_factory=lambda: list(value) if isinstance(value, list) else dict(value),
+                                 metadata=meta)
+    if dataclasses.is_dataclass(default) and isinstance(default, type):
+        return dataclasses.field(default_factory=default, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """What a form (or a validator) needs to know about one spec field."""
+
+    path: str          # dotted key, e.g. "train.batch_size"
+    name: str
+    type: Any          # int, float, bool, str, list[int], list[float], list[str], or a dataclass
+    default: Any
+    help: str
+    unit: str | None
+    min: float | None
+    max: float | None
+    choices: tuple | None
+    label: str
+    advanced: bool
+    optional: bool     # None is allowed
+
+    @property
+    def is_section(self) -> bool:
+        return dataclasses.is_dataclass(self.type)
+
+
+def _resolve_hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1 and len(typing.get_args(tp)) == 2:
+            return args[0], True
+    return tp, False
+
+
+def fields_of(spec_cls: type, prefix: str = "") -> Iterator[FieldInfo]:
+    """Yield FieldInfo for each field of a spec dataclass (sections included, not descended)."""
+    hints = _resolve_hints(spec_cls)
+    for f in dataclasses.fields(spec_cls):
+        if f.name.startswith("_"):
+            continue
+        tp, optional = _unwrap_optional(hints[f.name])
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            default = f.default_factory()  # type: ignore[misc]
+        else:
+            default = None
+        meta = f.metadata or {}
+        yield FieldInfo(
+            path=f"{prefix}{f.name}",
+            name=f.name,
+            type=tp,
+            default=default,
+            help=meta.get("help", ""),
+            unit=meta.get("unit"),
+            min=meta.get("min"),
+            max=meta.get("max"),
+            choices=meta.get("choices"),
+            label=meta.get("label") or f.name.replace("_", " "),
+            advanced=bool(meta.get("advanced", False)),
+            optional=optional,
+        )
+
+
+def spec_to_dict(spec: Any) -> dict[str, Any]:
+    """A plain dict (YAML-ready) of a spec dataclass instance."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(spec):
+        value = getattr(spec, f.name)
+        if dataclasses.is_dataclass(value):
+            out[f.name] = spec_to_dict(value)
+        elif isinstance(value, tuple):
+            out[f.name] = list(value)
+        else:
+            out[f.name] = value
+    return out
+
+
+def _type_name(tp: Any) -> str:
+    if typing.get_origin(tp) is list:
+        (inner,) = typing.get_args(tp)
+        return f"a list of {_type_name(inner)}s"
+    return {bool: "true/false", int: "an integer", float: "a number", str: "text"}.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def _coerce_scalar(tp: type, value: Any, key: str, errors: list[str]) -> Any:
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        errors.append(f"{key} must be true or false, got {value!r}")
+        return None
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
+            errors.append(f"{key} must be an integer, got {value!r}")
+            return None
+        return int(value)
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.append(f"{key} must be a number, got {value!r}")
+            return None
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            errors.append(f"{key} must be text, got {value!r}")
+            return None
+        return value
+    raise TypeError(f"unsupported spec field type {tp!r} at {key}")
+
+
+def _check_bounds(info: FieldInfo, value: Any, errors: list[str]) -> None:
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if v is None:
+            continue
+        if info.choices is not None and v not in info.choices:
+            options = ", ".join(str(c) for c in info.choices)
+            errors.append(f"{info.path} must be one of {options}; got {v!r}")
+            return
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if info.min is not None and v < info.min:
+                errors.append(f"{info.path} must be >= {_fmt(info.min)}, got {_fmt(v)}")
+                return
+            if info.max is not None and v > info.max:
+                errors.append(f"{info.path} must be <= {_fmt(info.max)}, got {_fmt(v)}")
+                return
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
+
+
+def _build(cls: type, data: Any, prefix: str, errors: list[str]) -> Any:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        where = prefix.rstrip(".") or "the spec"
+        errors.append(f"{where} must be a mapping of keys to values, got {data!r}")
+        return cls()
+    infos = {i.name: i for i in fields_of(cls, prefix)}
+    for key in data:
+        if key not in infos:
+            guess = difflib.get_close_matches(str(key), list(infos), n=1)
+            hint = f" (did you mean {prefix}{guess[0]}?)" if guess else ""
+            errors.append(f"{prefix}{key} is not a known setting{hint}")
+    kwargs: dict[str, Any] = {}
+    for name, info in infos.items():
+        if name not in data:
+            continue
+        raw = data[name]
+        if info.is_section:
+            kwargs[name] = _build(info.type, raw, f"{info.path}.", errors)
+            continue
+        if raw is None:
+            if info.optional:
+                kwargs[name] = None
+            else:
+                errors.append(f"{info.path} needs a value ({_type_name(info.type)})")
+            continue
+        if typing.get_origin(info.type) is list:
+            (inner,) = typing.get_args(info.type)
+            if not isinstance(raw, (list, tuple)):
+                errors.append(f"{info.path} must be {_type_name(info.type)}, got {raw!r}")
+                continue
+            n_before = len(errors)
+            value = [_coerce_scalar(inner, v, f"{info.path}[{i}]", errors) for i, v in enumerate(raw)]
+            if len(errors) > n_before:
+                continue
+        else:
+            n_before = len(errors)
+            value = _coerce_scalar(info.type, raw, info.path, errors)
+            if len(errors) > n_before:
+                continue
+        _check_bounds(info, value, errors)
+        kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # pragma: no cover - programming error in a spec class
+        raise SpecError(f"cannot build {cls.__name__}: {exc}") from exc
+
+
+def _cross_checks(spec: Any, prefix: str, errors: list[str]) -> None:
+    for info in fields_of(type(spec), prefix):
+        value = getattr(spec, info.name)
+        if info.is_section:
+            _cross_checks(value, f"{info.path}.", errors)
+        else:
+            _check_bounds(info, value, errors)
+    check = getattr(spec, "check", None)
+    if callable(check):
+        errors.extend(f"{prefix}{msg}" if not msg.startswith(prefix) else msg for msg in check())
+
+
+def validate_spec(spec: Any) -> None:
+    """Raise SpecError listing every problem in an already-built spec (bounds and cross-field rules)."""
+    errors: list[str] = []
+    _cross_checks(spec, "", errors)
+    if errors:
+        raise SpecError(_join(errors))
+
+
+def _join(errors: list[str]) -> str:
+    if len(errors) == 1:
+        return f"The spec is not valid: {errors[0]}."
+    return "The spec is not valid:\n" + "\n".join(f"- {e}" for e in errors)
+
+
+def spec_from_dict(cls: type, data: Any) -> Any:
+    """Build and validate a spec; missing keys take their defaults."""
+    errors: list[str] = []
+    spec = _build(cls, data, "", errors)
+    if not errors:
+        _cross_checks(spec, "", errors)
+    if errors:
+        raise SpecError(_join(errors))
+    return spec
+
+
+def spec_to_yaml(spec: Any, comments: bool = True) -> str:
+    """YAML text of a spec; with comments, each key carries its help text (and unit)."""
+    if not comments:
+        return yaml.safe_dump(spec_to_dict(spec), sort_keys=False)
+    lines: list[str] = []
+    _yaml_lines(spec, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_lines(spec: Any, indent: int, lines: list[str]) -> None:
+    pad = "  " * indent
+    for info in fields_of(type(spec)):
+        value = getattr(spec, info.name)
+        if info.is_section:
+            if info.help:
+                lines.append(f"{pad}# {info.help}")
+            lines.append(f"{pad}{info.name}:")
+            _yaml_lines(value, indent + 1, lines)
+            continue
+        dumped = yaml.safe_dump({info.name: value}, default_flow_style=True, sort_keys=False, width=10_000).strip()
+        if dumped.startswith("{") and dumped.endswith("}"):
+            dumped = dumped[1:-1]
+        note = info.help
+        if info.unit:
+            note = f"{note} [{info.unit}]"
+        if info.choices:
+            note = f"{note} (one of: {', '.join(map(str, info.choices))})"
+        lines.append(f"{pad}{dumped}" + (f"  # {note}" if note else ""))
+
+
+def spec_from_yaml(cls: type, text: str, source: str = "the spec") -> Any:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(f"{source} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    return spec_from_dict(cls, data)
+
+
+def load_spec_file(cls: type, path: str | Path) -> Any:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"The spec file {p} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"The spec file {p} cannot be read: {exc}") from exc
+    return spec_from_yaml(cls, text, source=str(p))
+
+
+def save_spec_file(spec: Any, path: str | Path) -> None:
+    atomic_write_text(path, spec_to_yaml(spec))

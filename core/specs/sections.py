@@ -1,0 +1,62 @@
+"""Spec sections shared by every model family (training schedule, evaluation, export)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.specs.base import param
+
+
+@dataclass
+class TrainSpec:
+    """Optimizer, schedule and bookkeeping of a training run (names follow TAO's specs)."""
+
+    total_steps: int = param(2000, "Number of optimizer steps in the whole run.", unit="steps", min=1)
+    batch_size: int = param(4, "Images per optimizer step.", unit="images", min=1, max=1024)
+    init_learning_rate: float = param(0.02, "Learning rate reached at the end of warmup.", min=0.0, max=10.0)
+    warmup_steps: int = param(200, "Steps of linear warmup from warmup_learning_rate to init_learning_rate.",
+                              unit="steps", min=0)
+    warmup_learning_rate: float = param(0.0002, "Learning rate at step 0 of warmup.", min=0.0, max=10.0)
+    learning_rate_steps: list[int] = param(
+        [1400, 1800], "Steps at which the learning rate is multiplied by the next decay level.", unit="steps")
+    learning_rate_decay_levels: list[float] = param(
+        [0.1, 0.01], "Multipliers of init_learning_rate applied from each of learning_rate_steps on.")
+    momentum: float = param(0.9, "SGD momentum.", min=0.0, max=0.999)
+    l2_weight_decay: float = param(0.0001, "L2 weight decay on weights (not on norms and biases).", min=0.0, max=1.0)
+    gradient_clip_norm: float = param(10.0, "Clip the gradient's global norm to this value; 0 turns clipping off.",
+                                      min=0.0)
+    amp: bool = param(True, "Mixed precision (float16 autocast) when a CUDA GPU is used; ignored on CPU.")
+    num_steps_per_eval: int = param(500, "Evaluate on the validation split every this many steps; 0 = only at the end.",
+                                    unit="steps", min=0)
+    checkpoint_interval: int = param(100, "Save a resumable checkpoint every this many steps.", unit="steps", min=1)
+    keep_checkpoints: int = param(3, "How many of the newest step checkpoints to keep.", min=1, max=1000,
+                                  advanced=True)
+    log_interval: int = param(10, "Report losses every this many steps.", unit="steps", min=1, advanced=True)
+    seed: int = param(0, "Seed of sampling, augmentation and initialization.", min=0, advanced=True)
+    num_workers: int = param(0, "Data loading processes (0 loads in the training process).", min=0, max=64,
+                             advanced=True)
+    device: str = param("auto", "Where to train: auto picks CUDA when present, else CPU.",
+                        choices=("auto", "cpu", "cuda"), advanced=True)
+
+    def check(self) -> list[str]:
+        errors = []
+        if len(self.learning_rate_steps) != len(self.learning_rate_decay_levels):
+            errors.append(
+                "train.learning_rate_steps and train.learning_rate_decay_levels must have the same length, "
+                f"got {len(self.learning_rate_steps)} and {len(self.learning_rate_decay_levels)}")
+        if list(self.learning_rate_steps) != sorted(self.learning_rate_steps):
+            errors.append(f"train.learning_rate_steps must be increasing, got {self.learning_rate_steps}")
+        if any(s < 0 for s in self.learning_rate_steps):
+            errors.append("train.learning_rate_steps must be >= 0")
+        if self.warmup_steps > self.total_steps:
+            errors.append(f"train.warmup_steps ({self.warmup_steps}) must not exceed train.total_steps "
+                          f"({self.total_steps})")
+        return errors
+
+
+@dataclass
+class ExportSpec:
+    """How `studio export` writes deployable artifacts."""
+
+    format: str = param("onnx", "Artifact format.", choices=("onnx",))
+    precision: str = param("fp32", "Numeric precision of the exported graph.", choices=("fp32",))
+    opset: int = param(17, "ONNX opset version.", min=11, max=21, advanced=True)

@@ -1,0 +1,1 @@
+"""`studio` command groups; each module has `register(subparsers)`. No Qt imports here."""
