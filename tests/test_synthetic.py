@@ -11,6 +11,9 @@ from pycocotools.coco import COCO
 
 from core.datasets.synthetic import CLASSES, generate_coco, generate_video, render_scene
 
+# pycocotools 2.0.x under numpy 2 warns about `copy=False` on every decode; not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
 
 @pytest.fixture(scope="module")
 def coco_dir(tmp_path_factory):

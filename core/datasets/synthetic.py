@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import cv2
@@ -50,7 +51,10 @@ def _vertices(category: str, cx: float, cy: float, radius: float, angle: float) 
 def _rasterize(flat: list[float], h: int, w: int) -> np.ndarray:
     """Bool mask of a flat xy polygon, exactly as COCO tools decode it."""
     rle = mask_utils.merge(mask_utils.frPyObjects([flat], h, w))
-    return mask_utils.decode(rle).astype(bool)
+    with warnings.catch_warnings():
+        # pycocotools 2.0.x under numpy 2 warns about `copy=False` on every decode; harmless.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return mask_utils.decode(rle).astype(bool)
 
 
 def _radius_range(size: int) -> tuple[float, float]:
