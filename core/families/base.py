@@ -64,9 +64,9 @@ class Family(ABC):
     def predict(self, model: "nn.Module", images: list["torch.Tensor"], spec: Any) -> list[Prediction]:
         """Eval-mode predictions for float CHW RGB images in [0, 1] (already on the model's device)."""
 
-    def label_map(self, categories: Sequence["Category"]) -> tuple[dict[int, int], dict[int, int]]:
+    def label_map(self, categories: Sequence["Category"] | Sequence[dict]) -> tuple[dict[int, int], dict[int, int]]:
         """(category id -> contiguous training index 1..K, index -> category id), by sorted id."""
-        ids = sorted(c.id for c in categories)
+        ids = sorted(c["id"] if isinstance(c, dict) else c.id for c in categories)
         to_index = {cid: i + 1 for i, cid in enumerate(ids)}
         return to_index, {i: cid for cid, i in to_index.items()}
 

@@ -21,15 +21,17 @@ class Reporter:
         self._last_progress = 0.0
 
     # -- what core code calls -------------------------------------------------------------------
-    def progress(self, step: int, total: int | None = None, *, force: bool = False, **fields: Any) -> None:
-        """Report position in the work. Paced: calls closer than 0.1 s apart are dropped unless forced
-        or the work is done (step == total)."""
+    def progress(self, done: int, total: int | None = None, *, phase: str = "main", force: bool = False,
+                 **fields: Any) -> None:
+        """Report how much of the work is done. Paced: calls closer than 0.1 s apart are dropped
+        unless forced or the work is complete (done == total). A trainer also passes `step=`,
+        which is what a resumed run trims its events by; other phases leave it out."""
         now = time.monotonic()
-        done = total is not None and step >= total
-        if not (force or done) and now - self._last_progress < self.min_progress_interval_s:
+        complete = total is not None and done >= total
+        if not (force or complete) and now - self._last_progress < self.min_progress_interval_s:
             return
         self._last_progress = now
-        self.emit({"event": "progress", "step": step, "total": total, **fields})
+        self.emit({"event": "progress", "done": done, "total": total, "phase": phase, **fields})
 
     def metric(self, name: str, value: float, step: int | None = None, **fields: Any) -> None:
         self.emit({"event": "metric", "name": name, "value": value, "step": step, **fields})
@@ -46,6 +48,10 @@ class Reporter:
 
     def should_stop(self) -> bool:
         return self._stop.is_set()
+
+    def rewind(self, step: int) -> int:
+        """A resumed job forgets what it reported after `step`; returns how many events went."""
+        return 0
 
     # -- what the owner calls -------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -71,6 +77,11 @@ class RecordingReporter(Reporter):
 
     def emit(self, event: dict[str, Any]) -> None:
         self.events.append(event)
+
+    def rewind(self, step: int) -> int:
+        before = len(self.events)
+        self.events = [e for e in self.events if not (isinstance(e.get("step"), int) and e["step"] > step)]
+        return before - len(self.events)
 
     def of(self, kind: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["event"] == kind]

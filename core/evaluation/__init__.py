@@ -1,0 +1,1 @@
+"""Evaluation: predictions over a split, scored by the family's metrics."""

@@ -1,0 +1,84 @@
+"""`studio runs list|show`."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from core.jobs.events import read_events
+from core.project import Project, runs
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("runs", help="list runs or show one")
+    psub = p.add_subparsers(dest="action", metavar="ACTION")
+    psub.required = True
+    ls = psub.add_parser("list", help="the runs of a project")
+    ls.add_argument("dir")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=_list)
+    show = psub.add_parser("show", help="one run: spec facts, status, metrics, artifacts, loss curve summary")
+    show.add_argument("dir")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=_show)
+
+
+def effective_status(project: Project, run: runs.RunRecord) -> str:
+    """'interrupted' for a run marked running whose process is gone (killed, crashed machine)."""
+    if run.status != "running":
+        return run.status
+    jobs = [j for j in runs.list_jobs(project, run.id) if j.verb == "train"]
+    return "running" if jobs and runs.job_is_alive(jobs[-1]) else "interrupted"
+
+
+def run_summary(project: Project, run: runs.RunRecord) -> dict:
+    metrics = runs.latest_metrics(project, run.id)
+    return {"name": run.name, "task": run.task, "status": effective_status(project, run), "step": run.step,
+            "total_steps": run.total_steps, "parent_run": run.parent_run, "created_at": run.created_at,
+            "started_at": run.started_at, "ended_at": run.ended_at, "message": run.message, "metrics": metrics}
+
+
+def _list(args: argparse.Namespace) -> int:
+    with Project.open(args.dir) as project:
+        rows = [run_summary(project, r) for r in runs.list_runs(project)]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No runs yet. Start one with: studio train DIR")
+        return 0
+    print(f"{'run':<16} {'status':<12} {'step':>12}  {'AP':>6} {'mask_AP':>8}  ended")
+    for r in rows:
+        m = r["metrics"]
+        ap = f"{m['AP']:.3f}" if "AP" in m else "-"
+        map_ = f"{m['mask_AP']:.3f}" if "mask_AP" in m else "-"
+        print(f"{r['name']:<16} {r['status']:<12} {str(r['step']) + '/' + str(r['total_steps']):>12}  {ap:>6} "
+              f"{map_:>8}  {r['ended_at'] or ''}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    with Project.open(args.dir) as project:
+        run = runs.get_run(project, args.name)
+        summary = run_summary(project, run)
+        summary["artifacts"] = [{"kind": a.kind, "path": a.path, "format": a.format, "precision": a.precision,
+                                 "size_bytes": a.size_bytes} for a in runs.artifacts(project, run.id)]
+        events = read_events(project.run_dir(run.name) / "events.jsonl")
+    losses = [e for e in events if e.get("event") == "metric" and e.get("phase") == "train"]
+    summary["curve"] = {"points": len(losses),
+                        "first_loss": losses[0]["values"].get("loss") if losses else None,
+                        "last_loss": losses[-1]["values"].get("loss") if losses else None}
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    for key in ("name", "task", "status", "step", "total_steps", "parent_run", "started_at", "ended_at", "message"):
+        if summary.get(key) is not None:
+            print(f"{key}: {summary[key]}")
+    c = summary["curve"]
+    if c["points"]:
+        print(f"loss: {c['first_loss']:.4f} -> {c['last_loss']:.4f} over {c['points']} logged steps")
+    if summary["metrics"]:
+        print("metrics: " + "  ".join(f"{k} {v:.4f}" for k, v in summary["metrics"].items()))
+    for a in summary["artifacts"]:
+        print(f"artifact: {a['kind']} {a['path']} ({a['format']}, {a['precision']}, {a['size_bytes']} bytes)")
+    return 0

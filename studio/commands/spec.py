@@ -1,0 +1,44 @@
+"""`studio spec default|check`."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.families import family_infos, get_family
+from core.specs import load_spec_file, spec_to_yaml
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("spec", help="write or check an experiment spec (YAML)")
+    psub = p.add_subparsers(dest="action", metavar="ACTION")
+    psub.required = True
+    d = psub.add_parser("default", help="print the default spec of a model family")
+    d.add_argument("--task", required=True, choices=[f.name for f in family_infos()])
+    d.add_argument("--profile", choices=("auto", "cpu", "gpu"), default="auto",
+                   help="cpu shrinks the model heads for CPU training; auto picks by the hardware here")
+    d.set_defaults(func=_default)
+    c = psub.add_parser("check", help="validate a spec file")
+    c.add_argument("file")
+    c.add_argument("--task", required=True, choices=[f.name for f in family_infos()])
+    c.set_defaults(func=_check)
+
+
+def resolve_profile(profile: str) -> str:
+    if profile != "auto":
+        return profile
+    import torch
+
+    return "gpu" if torch.cuda.is_available() else "cpu"
+
+
+def _default(args: argparse.Namespace) -> int:
+    family = get_family(args.task)
+    sys.stdout.write(spec_to_yaml(family.default_spec(resolve_profile(args.profile))))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    family = get_family(args.task)
+    load_spec_file(family.spec_class, args.file)
+    print(f"{args.file}: valid {args.task} spec")
+    return 0

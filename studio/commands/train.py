@@ -1,0 +1,56 @@
+"""`studio train DIR [--spec FILE] [--run NAME]` — start a run, or resume it."""
+from __future__ import annotations
+
+import argparse
+
+from core.errors import RunError
+from core.families import get_family
+from core.jobs.launch import run_job
+from core.project import Project, runs
+from core.specs import load_spec_file, save_spec_file, spec_to_yaml
+from studio.commands.progress import event_printer, final_event
+from studio.commands.spec import resolve_profile
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a model (run it again with the same --run to resume)")
+    p.add_argument("dir", help="project folder")
+    p.add_argument("--spec", help="experiment spec YAML (default: the family's default spec)")
+    p.add_argument("--run", help="run name (default: the next run-NNN); an existing run resumes")
+    p.add_argument("--profile", choices=("auto", "cpu", "gpu"), default="auto",
+                   help="default spec sizing when --spec is not given")
+    p.set_defaults(func=_train)
+
+
+def prepare_run(project: Project, spec_file: str | None, run_name: str | None, profile: str = "auto") -> str:
+    """Create the run (spec saved to runs/NAME/spec.yaml) or check that an existing one can resume."""
+    family = get_family(project.task)
+    if run_name and runs.find_run(project, run_name):
+        existing = runs.get_run(project, run_name)
+        if spec_file:
+            raise RunError(f"Run {run_name!r} already exists and resumes with its own spec; leave out --spec or "
+                           "choose a new --run name.")
+        if existing.status == "done":
+            raise RunError(f"Run {run_name!r} has already finished ({existing.step} steps).")
+        return run_name
+    spec = (load_spec_file(family.spec_class, spec_file) if spec_file
+            else family.default_spec(resolve_profile(profile)))
+    if spec.task != project.task:
+        raise RunError(f"The spec is for {spec.task} but the project is {project.task}.")
+    name = run_name or runs.next_run_name(project)
+    runs.create_run(project, name, project.task, spec_to_yaml(spec), total_steps=spec.train.total_steps)
+    save_spec_file(spec, project.run_dir(name) / "spec.yaml")
+    return name
+
+
+def _train(args: argparse.Namespace) -> int:
+    with Project.open(args.dir) as project:
+        name = prepare_run(project, args.spec, args.run, args.profile)
+        root = project.root
+    print(f"Training run {name} (Ctrl+C stops it with a checkpoint; run the same command to resume)")
+    code, events = run_job("train", root, event_printer(), run=name)
+    last = final_event(events)
+    if last and last["event"] == "done":
+        print(f"Run {name} {last.get('status')} at step {last.get('step')}.")
+        return 0
+    return code or 1

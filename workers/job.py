@@ -1,0 +1,88 @@
+"""The frame every worker verb runs in: parse, open the project, record the job, run, report.
+
+Exit status: 0 when the job finished or was stopped on request (the `done` event says
+which), 1 on a typed error (an `error` event carries the sentence), 2 on bad arguments,
+70 on an unexpected crash (with the traceback in the log).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import traceback
+from typing import IO, Any
+
+from core.errors import StudioError
+from core.project import Project
+from core.project import runs
+from workers import VERBS
+from workers.channel import WorkerReporter
+
+log = logging.getLogger("workers")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m workers")
+    sub = parser.add_subparsers(dest="verb", required=True)
+    for verb in VERBS:
+        module = importlib.import_module(f"workers.{verb}_job")
+        p = sub.add_parser(verb)
+        p.add_argument("--project", required=True)
+        p.add_argument("--log", help="the log file the launcher captures stderr into (recorded on the job)")
+        module.add_arguments(p)
+    return parser
+
+
+def main(argv: list[str], channel: IO[str]) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 2)
+    module = importlib.import_module(f"workers.{args.verb}_job")
+    reporter = WorkerReporter(args.verb, channel)
+    project: Project | None = None
+    job_id: int | None = None
+    try:
+        project = Project.open(args.project)
+        run = runs.get_run(project, args.run) if getattr(args, "run", None) else None
+        events_path = module.events_path(project, args)
+        if events_path is not None:
+            reporter = WorkerReporter(args.verb, channel, events_path)
+        job_id = runs.start_job(project, run.id if run else None, args.verb, argv,
+                                events_path=str(events_path) if events_path else None,
+                                log_path=getattr(args, "log", None))
+        reporter.listen_for_stop()
+        result: dict[str, Any] = module.run(project, args, reporter) or {}
+        status = result.pop("status", "done")
+        runs.finish_job(project, job_id, status)
+        reporter.emit({"event": "done", "status": status, **result})
+        return 0
+    except StudioError as exc:
+        log.error("%s", exc)
+        _fail(project, job_id, args, module, reporter, str(exc), exc.kind)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a crash must still reach the GUI as an event
+        log.error("unexpected failure:\n%s", traceback.format_exc())
+        _fail(project, job_id, args, module, reporter, f"The {args.verb} job crashed: {exc!r}. See the log.",
+              "crash")
+        return 70
+    finally:
+        reporter.close()
+        if project is not None:
+            project.close()
+
+
+def _fail(project, job_id, args, module, reporter, message: str, kind: str) -> None:
+    reporter.emit({"event": "error", "kind": kind, "message": message})
+    if project is None:
+        return
+    try:
+        if job_id is not None:
+            runs.finish_job(project, job_id, "failed", message)
+        on_failure = getattr(module, "on_failure", None)
+        if on_failure is not None:
+            on_failure(project, args, message)
+    except Exception:  # noqa: BLE001 - never mask the original error
+        log.exception("could not record the failure")
+
