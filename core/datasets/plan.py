@@ -41,6 +41,8 @@ class PlannedCategory:
     name: str
     source_id: int | None = None
     supercategory: str | None = None
+    keypoints: list | None = None      # keypoint names (COCO person_keypoints)
+    skeleton: list | None = None
 
 
 @dataclass
@@ -222,8 +224,9 @@ def _write_categories(project: Project, plan: ImportPlan) -> dict[int, int]:
     for idx, c in enumerate(plan.categories):
         if c.name not in existing:
             cur = project.conn.execute(
-                "INSERT INTO categories (name, source_id, supercategory) VALUES (?, ?, ?)",
-                (c.name, c.source_id, c.supercategory))
+                "INSERT INTO categories (name, source_id, supercategory, keypoints, skeleton) VALUES (?, ?, ?, ?, ?)",
+                (c.name, c.source_id, c.supercategory, json.dumps(c.keypoints) if c.keypoints else None,
+                 json.dumps(c.skeleton) if c.skeleton else None))
             existing[c.name] = cur.lastrowid
         out[idx] = existing[c.name]
     return out

@@ -1,0 +1,62 @@
+"""Numbers about a project's data: images, annotations, classes, splits, kinds, imports."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.datasets.plan import training_label_map
+from core.project import Project
+from core.project import catalog
+
+
+def dataset_stats(project: Project) -> dict[str, Any]:
+    """A JSON-ready dict::
+
+        {"images", "annotations", "categories": [{"id", "name", "source_id", "training_id"}],
+         "per_class": {"all": {name: n}, "train": {...}, "val": ..., "test": ..., "unassigned": ...},
+         "splits": {"train", "val", "test", "unassigned"}, "split_annotations": {split: n},
+         "kinds": {"polygon", "rle", "box"}, "crowd", "images_without_annotations",
+         "keypoint_annotations", "imports"}
+    """
+    conn = project.conn
+    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    labels = training_label_map(project)
+    cats = catalog.categories(project)
+    counts = catalog.class_counts(project)
+    per_class = {}
+    for split in ("all",) + catalog.SPLITS + ("unassigned",):
+        c = counts.get(split, {})
+        per_class[split] = {cat.name: int(c.get(cat.name, 0)) for cat in cats}
+    kinds = dict(conn.execute("SELECT COALESCE(seg_kind, 'box'), COUNT(*) FROM annotations GROUP BY 1").fetchall())
+    splits = catalog.split_sizes(project)
+    return {
+        "images": one("SELECT COUNT(*) FROM images"),
+        "annotations": one("SELECT COUNT(*) FROM annotations"),
+        "categories": [{"id": c.id, "name": c.name, "source_id": c.source_id, "training_id": labels[c.id]}
+                       for c in cats],
+        "per_class": per_class,
+        "splits": splits,
+        "split_annotations": {s: sum(per_class[s].values()) for s in catalog.SPLITS + ("unassigned",)},
+        "kinds": {k: int(kinds.get(k, 0)) for k in ("polygon", "rle", "box")},
+        "crowd": one("SELECT COUNT(*) FROM annotations WHERE iscrowd = 1"),
+        "keypoint_annotations": one("SELECT COUNT(*) FROM annotations WHERE keypoints IS NOT NULL"),
+        "images_without_annotations": one(
+            "SELECT COUNT(*) FROM images i WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id)"),
+        "imports": one("SELECT COUNT(*) FROM imports"),
+    }
+
+
+def format_stats(stats: dict[str, Any]) -> str:
+    """The stats as a small table for a terminal."""
+    lines = [f"images: {stats['images']}   annotations: {stats['annotations']}   "
+             f"(polygon {stats['kinds']['polygon']}, rle {stats['kinds']['rle']}, box only {stats['kinds']['box']}; "
+             f"crowd {stats['crowd']})",
+             f"images without annotations: {stats['images_without_annotations']}",
+             "splits: " + ", ".join(f"{k} {v}" for k, v in stats["splits"].items())]
+    cols = ["all", *[s for s in ("train", "val", "test", "unassigned") if stats["splits"].get(s)]]
+    if stats["categories"]:
+        width = max(len(c["name"]) for c in stats["categories"]) + 2
+        lines.append("")
+        lines.append("class".ljust(width) + "".join(c.rjust(11) for c in cols))
+        for c in stats["categories"]:
+            lines.append(c["name"].ljust(width) + "".join(str(stats["per_class"][s][c["name"]]).rjust(11) for s in cols))
+    return "\n".join(lines)
