@@ -307,7 +307,8 @@ def spec_from_yaml(cls: type, text: str, source: str = "the spec") -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError(f"{source} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+        subject = source[:1].upper() + source[1:]
+        raise SpecError(f"{subject} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
     return spec_from_dict(cls, data)
 
 

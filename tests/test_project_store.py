@@ -1,0 +1,94 @@
+import sqlite3
+
+import pytest
+
+from core.errors import ProjectError, SchemaError
+from core.project import Project, catalog
+from core.project.schema import MIGRATIONS, SCHEMA_VERSION, apply_migrations
+from core.project.store import connect
+
+
+def test_create_makes_the_layout(tmp_path):
+    p = Project.create(tmp_path / "proj", "instance_segmentation", name="Shapes")
+    assert (p.root / "project.db").is_file()
+    assert (p.root / "media").is_dir() and (p.root / "runs").is_dir()
+    assert p.task == "instance_segmentation" and p.name == "Shapes"
+    assert p.schema_version == SCHEMA_VERSION
+    assert p.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    p.close()
+
+
+def test_create_refuses_non_empty_folder_and_unknown_task(tmp_path):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x.txt").write_text("x")
+    with pytest.raises(ProjectError, match="not empty"):
+        Project.create(tmp_path / "full", "instance_segmentation")
+    with pytest.raises(ProjectError, match="Unknown model family 'segmentation'"):
+        Project.create(tmp_path / "new", "segmentation")
+    assert not (tmp_path / "new").exists()
+
+
+def test_open_refuses_non_projects(tmp_path):
+    with pytest.raises(ProjectError, match="is not a Studio project"):
+        Project.open(tmp_path)
+    (tmp_path / "project.db").write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(ProjectError):
+        Project.open(tmp_path)
+
+
+def _v1_project(root):
+    """A project as the first schema version wrote it, with some data in it."""
+    root.mkdir()
+    conn = connect(root / "project.db")
+    conn.execute("PRAGMA journal_mode = WAL")
+    apply_migrations(conn, upto=1)
+    conn.execute("INSERT INTO meta VALUES ('task', 'instance_segmentation'), ('name', 'old')")
+    conn.execute("INSERT INTO categories (id, name, source_id) VALUES (1, 'circle', 7)")
+    conn.execute("INSERT INTO images (id, file_name, path, width, height) VALUES (1, 'a.png', 'media/a.png', 32, 32)")
+    conn.execute("INSERT INTO annotations (image_id, category_id, x, y, w, h) VALUES (1, 1, 1, 2, 3, 4)")
+    conn.close()
+
+
+def test_older_schema_is_migrated_keeping_data(tmp_path):
+    root = tmp_path / "old"
+    _v1_project(root)
+    p = Project.open(root)
+    assert p.schema_version == SCHEMA_VERSION == len(MIGRATIONS)
+    assert p.name == "old"
+    tables = {r[0] for r in p.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"videos", "clips", "jobs", "imports"} <= tables
+    cols = {r[1] for r in p.conn.execute("PRAGMA table_info(images)")}
+    assert "import_id" in cols
+    assert [c.source_id for c in catalog.categories(p)] == [7]
+    assert catalog.annotations(p)[1][0].bbox == (1.0, 2.0, 3.0, 4.0)
+    p.close()
+
+
+def test_newer_schema_is_refused_with_a_sentence(tmp_path):
+    p = Project.create(tmp_path / "p", "instance_segmentation")
+    p.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    p.close()
+    with pytest.raises(SchemaError, match="written by a newer Studio"):
+        Project.open(tmp_path / "p")
+
+
+def test_transaction_rolls_back_on_error(tmp_path):
+    p = Project.create(tmp_path / "p", "instance_segmentation")
+    with pytest.raises(RuntimeError):
+        with p.transaction() as db:
+            db["categories"].insert({"name": "a"})
+            raise RuntimeError("boom")
+    assert catalog.categories(p) == []
+    p.close()
+
+
+def test_a_second_connection_waits_for_the_writer(tmp_path):
+    p = Project.create(tmp_path / "p", "instance_segmentation")
+    other = Project.open(tmp_path / "p")
+    with p.transaction() as db:
+        db["categories"].insert({"name": "a"})
+        # WAL: readers still see the last committed state while a write is open
+        assert catalog.categories(other) == []
+    assert [c.name for c in catalog.categories(other)] == ["a"]
+    other.close()
+    p.close()
