@@ -71,7 +71,8 @@ def normalize_rle(seg: dict, h: int, w: int) -> dict:
     if not (isinstance(size, (list, tuple)) and len(size) == 2 and all(isinstance(v, int) for v in size)):
         raise SegmentationError("the RLE has no valid [height, width] size")
     if (int(size[0]), int(size[1])) != (h, w):
-        raise SegmentationError(f"the RLE size {size[0]}x{size[1]} does not match the image ({h}x{w})")
+        raise SegmentationError(f"the RLE's size (height {size[0]}, width {size[1]}) does not match the "
+                               f"image's (height {h}, width {w})")
     counts = seg.get("counts")
     if isinstance(counts, (bytes, bytearray)):
         counts = counts.decode("ascii", errors="replace")
