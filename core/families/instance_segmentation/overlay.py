@@ -46,7 +46,7 @@ def draw_instances(frame_bgr: np.ndarray, prediction: Mapping, class_names: Mapp
             raise ValueError(f"prediction masks are {masks.shape[1]}x{masks.shape[2]} but the frame is {h}x{w}; "
                              "draw on the frame the prediction was made for, then scale")
         blend_masks(frame_bgr, masks[idx], colors_for(labels), alpha)
-    for box, label, score in zip(boxes, labels, scores):
+    for box, label, score in zip(boxes[::-1], labels[::-1], scores[::-1]):  # best tag drawn last, on top
         color = color_for(int(label))
         draw_box(frame_bgr, box, color)
         name = class_names.get(int(label), str(int(label)))
