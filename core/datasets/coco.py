@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,10 @@ def plan_coco_import(annotations_file: str | Path, images_dir: str | Path | None
     cat_index = _plan_categories(doc["categories"], plan)
     img_index, problems = _plan_images(doc["images"], root, plan, reporter)
     _plan_annotations(doc["annotations"], cat_index, img_index, problems, plan)
+    per_image = Counter(a.get("image_id") for a in doc["annotations"] if isinstance(a, dict)
+                        and _is_int(a.get("image_id")))
     for entry_id, (what, reason) in problems.items():
-        n = sum(1 for a in doc["annotations"] if isinstance(a, dict) and a.get("image_id") == entry_id)
+        n = per_image[entry_id]
         tail = f"; its {n} annotation(s) are skipped too" if n else ""
         plan.report.skipped(what, f"Skipped because {reason}{tail}.")
     if not plan.images:
@@ -133,7 +136,7 @@ def _plan_images(entries: list, root: Path, plan: ImportPlan, reporter: Reporter
 
 def _plan_annotations(entries: list, cat_index: dict[int, int], img_index: dict[int, int],
                       problems: dict, plan: ImportPlan) -> None:
-    seen: dict[int, str] = {}
+    seen: dict[int, dict] = {}   # annotation id → its first entry
     report = plan.report
     for n, a in enumerate(entries):
         if not isinstance(a, dict):
@@ -152,12 +155,12 @@ def _plan_annotations(entries: list, cat_index: dict[int, int], img_index: dict[
                            "categories.")
             continue
         if aid is not None and aid in seen:
-            if seen[aid] == json.dumps(a, sort_keys=True):
+            if seen[aid] == a:
                 report.skipped(what, f"Skipped because annotation {aid} is listed twice.")
                 continue
             report.repaired(what, f"Annotation id {aid} is used by two different annotations; both are kept.")
         elif aid is not None:
-            seen[aid] = json.dumps(a, sort_keys=True)
+            seen[aid] = a
         im = plan.images[img_index[iid]]
         ann = _annotation(a, im.width, im.height, what, report)
         if ann is not None:

@@ -175,15 +175,22 @@ def _decode(rles: list[dict]) -> np.ndarray:
 def annotation_mask(ann: Any, h: int, w: int) -> np.ndarray:
     """Bool (h, w) mask of one annotation (polygons, RLE of any kind, crowd or not, or its box)."""
     kind, seg, bbox = _fields(ann)
-    return _decode([to_rle(kind, seg, h, w, bbox)])[:, :, 0].astype(bool)
+    return _decode([to_rle(kind, seg, h, w, bbox)])[:, :, 0].view(bool)
 
 
 def annotation_masks(anns: Iterable[Any], h: int, w: int) -> np.ndarray:
-    """Bool (N, h, w) masks of many annotations of one image, decoded in one call."""
-    rles = [to_rle(*_fields(a)[:2], h, w, _fields(a)[2]) for a in anns]
+    """Bool (N, h, w) masks of many annotations of one image, decoded in one call.
+
+    The result views pycocotools' column-major buffer without copying (transposing to C order
+    costs as much as decoding); use `np.ascontiguousarray` where C order matters.
+    """
+    rles = []
+    for a in anns:
+        kind, seg, bbox = _fields(a)
+        rles.append(to_rle(kind, seg, h, w, bbox))
     if not rles:
         return np.zeros((0, h, w), dtype=bool)
-    return np.ascontiguousarray(_decode(rles).transpose(2, 0, 1)).astype(bool)
+    return _decode(rles).view(bool).transpose(2, 0, 1)
 
 
 def encode_mask(mask: np.ndarray) -> dict:
