@@ -8,7 +8,7 @@ import pytest
 
 import core.datasets.plan as plan_mod
 from core.datasets import masks
-from core.datasets.coco import plan_coco_import
+from core.datasets.coco import export_coco, plan_coco_import
 from core.datasets.plan import commit_import, reconcile, training_label_map
 from core.datasets.report import ImportRejected
 from core.errors import DataError
@@ -293,3 +293,25 @@ def test_format_must_suit_the_family(tmp_path):
     with Project.create(tmp_path / "pose", "pose") as p:
         with pytest.raises(DataError, match="not labelme"):
             data_cli("import", str(p.root), "--format", "labelme", "--images", str(tmp_path))
+
+
+def test_reused_annotation_ids_and_keypoints_are_kept(tmp_path, project):
+    src = tmp_path / "src"
+    write_png(src / "a.png", W, H)
+    kps = [10, 10, 2, 0, 0, 0, 20, 15, 1]
+    path = write_json(src / "ann.json", {
+        "images": [{"id": 1, "file_name": "a.png"}],
+        "annotations": [{"id": 7, "image_id": 1, "category_id": 1, "bbox": [5, 5, 20, 20], "area": 400,
+                         "keypoints": kps, "num_keypoints": 2},
+                        {"id": 7, "image_id": 1, "category_id": 1, "bbox": [1, 1, 4, 4], "area": 16}],
+        "categories": [{"id": 1, "name": "person", "keypoints": ["nose", "eye", "ear"], "skeleton": [[1, 2]]}]})
+    plan = plan_coco_import(path)
+    assert [(i.what, i.action) for i in plan.report.items] == [("annotation 7", "repaired")]
+    commit_import(project, plan)
+    anns = sorted(catalog.annotations(project)[1], key=lambda a: a.id)
+    assert len(anns) == 2 and anns[0].keypoints == kps and anns[1].keypoints is None
+    assert project.conn.execute("SELECT num_keypoints FROM annotations ORDER BY id").fetchall() == [(2,), (None,)]
+    export_coco(project, tmp_path / "e.json")
+    doc = json.loads((tmp_path / "e.json").read_text())
+    assert doc["categories"][0]["keypoints"] == ["nose", "eye", "ear"] and doc["categories"][0]["skeleton"] == [[1, 2]]
+    assert doc["annotations"][0]["keypoints"] == kps and doc["annotations"][0]["num_keypoints"] == 2

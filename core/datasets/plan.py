@@ -16,8 +16,9 @@ anything is written:
 In a plan, an `Annotation`'s `image_id` is the index of its image in `plan.images` and its
 `category_id` the index of its category in `plan.categories`.
 
-Training ids: categories are matched by name across imports and keep the id they had in the
-source as `source_id`; the contiguous ids a model trains with come from `training_label_map`.
+Training ids: categories are matched by name across imports; a new category keeps the id it had
+in its source as `source_id` (a reused one keeps the source id of the import that created it).
+The contiguous ids a model trains with come from `training_label_map` (1..N in category-id order).
 """
 from __future__ import annotations
 
@@ -240,7 +241,7 @@ def _write_images(project: Project, plan: ImportPlan, staged: dict[int, PurePosi
         if idx in staged:
             path = project.relative(final_dir / staged[idx])
         else:
-            path = str(im.source_path.resolve())
+            path = project.relative(im.source_path)
         source = str(im.source_path.resolve()) if im.source_path is not None else f"{plan.source}#{im.file_name}"
         cur = project.conn.execute(
             "INSERT INTO images (file_name, path, width, height, source_id, source_file, sha256, added_at, import_id) "
