@@ -50,6 +50,7 @@ def export_onnx(model: torch.nn.Module, image_size: int, path: Path, opset: int 
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
             warnings.simplefilter("ignore", UserWarning)  # torchvision's tracing notes, not user problems
             warnings.simplefilter("ignore", FutureWarning)  # torch.jit.script deprecation inside torchvision
+            warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter is chosen on purpose
             try:
                 with torch.no_grad():
                     torch.onnx.export(model, ([sample],), str(tmp), opset_version=opset, dynamo=False,
