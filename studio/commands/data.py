@@ -81,7 +81,11 @@ def _import(args: argparse.Namespace) -> int:
             return 1 if plan.report.has_rejections else 0
         result = commit_import(project, plan, copy=not args.link)
         _print_report(result.report, args.report_json)
-        where = f"copied into {result.media_dir}" if result.media_dir else "referenced in place"
+        if result.images == 0:
+            print(f"Nothing new was imported: every usable image is already in the project (the report is kept as "
+                  f"import {result.import_id}).")
+            return 0
+        where = "referenced in place" if args.link else f"copied into {result.media_dir}"
         print(f"Imported {result.images} image(s) ({where}) and {result.annotations} annotation(s) as import "
               f"{result.import_id}; categories new: {', '.join(result.categories_created) or 'none'}, reused: "
               f"{', '.join(result.categories_reused) or 'none'}.")
