@@ -6,3 +6,49 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+import pytest  # noqa: E402
+
+
+def tiny_spec(total_steps: int = 6, image_size: int = 64, **train):
+    """A Mask R-CNN spec that trains in seconds on 2 CPU cores."""
+    from core.families.instance_segmentation.spec import InstanceSegmentationSpec, cpu_sized
+
+    spec = cpu_sized(InstanceSegmentationSpec())
+    spec.data.image_size = image_size
+    spec.model.anchor_sizes = [8, 16, 32, 64, 128]
+    t = spec.train
+    t.total_steps, t.batch_size, t.warmup_steps = total_steps, 2, 2
+    t.init_learning_rate, t.warmup_learning_rate = 0.01, 0.001
+    t.learning_rate_steps, t.learning_rate_decay_levels = [max(total_steps - 2, 0)], [0.1]
+    t.checkpoint_interval, t.log_interval, t.num_steps_per_eval = 2, 1, 0
+    for k, v in train.items():
+        setattr(t, k, v)
+    spec.evaluate.batch_size = 4
+    return spec
+
+
+@pytest.fixture
+def make_seg_project(tmp_path_factory):
+    """make_seg_project(num_images=12, size=64, val=0.25) -> an imported, split sample project."""
+    from core.datasets.sample import import_sample_data
+    from core.datasets.split import split_project
+    from core.project import Project
+
+    def make(num_images: int = 12, size: int = 64, val: float = 0.25, seed: int = 0) -> Project:
+        root = tmp_path_factory.mktemp("proj") / "p"
+        project = Project.create(root, "instance_segmentation")
+        import_sample_data(project, num_images=num_images, size=size, seed=seed)
+        split_project(project, val=val, seed=0)
+        return project
+
+    return make
+
+
+def create_run(project, name: str, spec) -> str:
+    from core.project import runs
+    from core.specs import save_spec_file, spec_to_yaml
+
+    runs.create_run(project, name, project.task, spec_to_yaml(spec), total_steps=spec.train.total_steps)
+    save_spec_file(spec, project.run_dir(name) / "spec.yaml")
+    return name

@@ -81,7 +81,7 @@ def train_run(project: Project, run_name: str, reporter: Reporter) -> TrainResul
     def state_at(step: int) -> dict[str, Any]:
         return {"task": run.task, "spec": spec_to_yaml(spec), "categories": categories_payload(categories),
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
-                "schedule": {"step": step}, "rng": ckpt.rng_state(), "torch_version": torch.__version__}
+                "schedule": {"step": step}, "rng": ckpt.rng_state(), "torch_version": str(torch.__version__)}
 
     def save(step: int) -> Path:
         path = ckpt.save_checkpoint(run_dir, step, state_at(step), keep=tspec.keep_checkpoints)
@@ -97,8 +97,10 @@ def train_run(project: Project, run_name: str, reporter: Reporter) -> TrainResul
     if len(dataset) == 0:
         raise DataError(f"The {spec.data.train_split!r} split has no images; run `studio data split` first.")
     sampler = StepBatchSampler(len(dataset), tspec.batch_size, tspec.seed, start_step, total)
+    # Its own generator: creating the iterator must not draw from the global RNG, or a resumed
+    # run would sample RoIs differently from the uninterrupted one.
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=family.collate,
-                        num_workers=tspec.num_workers, persistent_workers=False)
+                        num_workers=tspec.num_workers, generator=torch.Generator().manual_seed(tspec.seed))
 
     model.train()
     step = start_step
@@ -115,8 +117,8 @@ def train_run(project: Project, run_name: str, reporter: Reporter) -> TrainResul
         with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
             losses = family.training_losses(model, batch, device)
         loss = sum(losses.values())
-        if not math.isfinite(float(loss)):
-            terms = ", ".join(f"{k}={float(v):.4g}" for k, v in losses.items())
+        if not math.isfinite(float(loss.detach())):
+            terms = ", ".join(f"{k}={float(v.detach()):.4g}" for k, v in losses.items())
             last = ckpt.step_checkpoints(run_dir)
             resume = f" The last checkpoint is at step {last[0][0]}." if last else ""
             raise NonFiniteLossError(
@@ -137,7 +139,7 @@ def train_run(project: Project, run_name: str, reporter: Reporter) -> TrainResul
             rate = window_images / max(now - window_t, 1e-9)
             window_t, window_images = now, 0
             per_step = (now - t_start) / (step - start_step)
-            values = {k: float(v) for k, v in losses.items()}
+            values = {k: float(v.detach()) for k, v in losses.items()}
             values.update(loss=float(loss), lr=optimizer.param_groups[0]["lr"], samples_per_s=rate)
             reporter.metrics(values, step=step, phase="train")
             reporter.progress(step, total, phase="train", force=True, step=step,
@@ -174,7 +176,7 @@ def _finish(project, run, run_dir, model, spec, categories, family, reporter, st
     with atomic_path(path) as tmp:
         torch.save({"format": ckpt.FORMAT, "step": step, "task": run.task, "spec": spec_to_yaml(spec),
                     "categories": categories_payload(categories), "model": model.state_dict(),
-                    "torch_version": torch.__version__}, tmp)
+                    "torch_version": str(torch.__version__)}, tmp)
     artifact_id = runs.add_artifact(project, run.id, "checkpoint", path, fmt="pytorch", precision="fp32",
                                     meta={"step": step})
     reporter.artifact("checkpoint", str(path), artifact_id=artifact_id)
