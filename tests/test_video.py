@@ -1,0 +1,245 @@
+"""Video I/O and the inference pipeline: every frame in comes out annotated, stage timings are
+reported, sources seek, stop requests are honored, and overlays change exactly the pixels they
+should."""
+from __future__ import annotations
+
+import threading
+import types
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from core.errors import DataError
+from core.families.instance_segmentation.overlay import draw_instances
+from core.inference import iter_annotated, run_inference
+from core.jobs.reporter import RecordingReporter
+from core.video.draw import color_for, colors_for
+from core.video.reader import FrameReader
+from core.video.writer import ImageFolderWriter, VideoWriter, open_writer
+
+W, H = 64, 48
+
+
+def write_video(path: Path, n: int, fps: float = 10.0, size: tuple[int, int] = (W, H)) -> Path:
+    """Frame i is a flat gray of level 10*i mod 250 (so seeking can be checked after compression)."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    for i in range(n):
+        writer.write(np.full((size[1], size[0], 3), (10 * i) % 250, np.uint8))
+    writer.release()
+    return path
+
+
+def count_frames(path: Path) -> int:
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    return n
+
+
+def blob_prediction(h: int, w: int, label: int = 2, score: float = 0.9) -> dict:
+    masks = np.zeros((1, h, w), bool)
+    masks[0, h // 4: h // 2, w // 4: w // 2] = True
+    return {"boxes": np.array([[w // 4, h // 4, w // 2, h // 2]], np.float32), "scores": np.array([score], np.float32),
+            "labels": np.array([label], np.int64), "masks": masks}
+
+
+class StubRunner:
+    """A runner without a model: one blob per image, after an optional delay."""
+
+    backend = "stub"
+    class_names = {2: "blob"}
+    family = types.SimpleNamespace(draw=draw_instances)
+
+    def __call__(self, images):
+        return [blob_prediction(*im.shape[:2]) for im in images]
+
+
+def reader_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "studio-frame-reader" and t.is_alive()]
+
+
+# --- the pipeline --------------------------------------------------------------------------------
+
+def test_video_in_video_out_with_a_real_model(tmp_path):
+    torch = pytest.importorskip("torch")
+    from core.families.instance_segmentation.model import build_model
+    from core.families.instance_segmentation.spec import InstanceSegmentationSpec, cpu_sized
+    from core.runtime import load_runner
+    from core.specs import spec_to_yaml
+
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    spec = cpu_sized(InstanceSegmentationSpec())
+    spec.data.image_size = 64
+    spec.model.test_detections_per_image = 5
+    ckpt = tmp_path / "model.pt"
+    torch.save({"format": "studio-checkpoint/1", "task": "instance_segmentation", "spec": spec_to_yaml(spec),
+                "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}],
+                "model": build_model(spec.model, 2, 64).state_dict()}, ckpt)
+    source = write_video(tmp_path / "in.mp4", 10)
+    reporter = RecordingReporter()
+    with load_runner(ckpt) as runner:
+        result = run_inference(runner, None, source, tmp_path / "out.mp4", batch_size=4, score_threshold=0.0,
+                               reporter=reporter)
+    assert result["frames"] == result["total"] == 10 and not result["stopped"]
+    assert count_frames(tmp_path / "out.mp4") == 10
+    cap = cv2.VideoCapture(str(tmp_path / "out.mp4"))
+    assert (cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (W, H)
+    assert cap.get(cv2.CAP_PROP_FPS) == pytest.approx(10.0, rel=0.01)
+    cap.release()
+    assert set(result["timings_ms"]) == {"decode", "inference", "draw", "encode"}
+    assert result["timings_ms"]["inference"] > 0 and result["timings_ms"]["decode"] > 0
+    assert result["fps"] > 0 and result["backend"] == "pytorch" and result["detections"] > 0
+    progress = reporter.of("progress")
+    assert progress[-1]["done"] == 10 and progress[-1]["total"] == 10
+    assert reporter.of("artifact")[0]["path"] == str(tmp_path / "out.mp4")
+    assert not list(tmp_path.glob(".out.partial*")) and not reader_threads()
+
+
+def test_image_folder_in_and_out(tmp_path):
+    src = tmp_path / "frames"
+    src.mkdir()
+    for name in ("b.png", "a.png", "c.jpg", "notes.txt"):
+        if name.endswith("txt"):
+            (src / name).write_text("not an image")
+        else:
+            cv2.imwrite(str(src / name), np.full((H, W, 3), 200, np.uint8))
+    result = run_inference(StubRunner(), draw_instances, src, tmp_path / "out", batch_size=2, show_fps=False)
+    assert result["frames"] == result["total"] == 3 and result["output"] == "images"
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["000000.png", "000001.png", "000002.png"]
+    out = cv2.imread(str(tmp_path / "out" / "000000.png"))
+    assert out[H // 4 + 4, W // 4 + 4].tolist() != [200, 200, 200]   # inside the blob: tinted
+    assert out[H - 2, W - 2].tolist() == [200, 200, 200]             # far from it: untouched
+
+
+class StopAfter(RecordingReporter):
+    def __init__(self, frames: int) -> None:
+        super().__init__()
+        self.frames = frames
+
+    def emit(self, event):
+        super().emit(event)
+        if event["event"] == "progress" and event["done"] >= self.frames:
+            self.request_stop()
+
+
+def test_stop_request_is_honored(tmp_path):
+    source = write_video(tmp_path / "in.mp4", 30)
+    result = run_inference(StubRunner(), draw_instances, source, tmp_path / "out.mp4", batch_size=2,
+                           reporter=StopAfter(4))
+    assert result["stopped"] and 4 <= result["frames"] < 30
+    assert count_frames(tmp_path / "out.mp4") == result["frames"]   # what was done is kept, complete
+    assert not reader_threads()
+
+
+def test_iter_annotated_for_the_preview(tmp_path):
+    source = write_video(tmp_path / "in.mp4", 12)
+    stream = iter_annotated(StubRunner(), source, start=5)
+    items = [next(stream) for _ in range(3)]
+    stream.close()
+    assert [i.index for i in items] == [5, 6, 7]
+    index, image, prediction, timings = items[0]
+    assert image.shape == (H, W, 3) and len(prediction["boxes"]) == 1
+    assert {"decode_ms", "inference_ms", "draw_ms", "fps", "timestamp"} <= set(timings)
+    assert timings["timestamp"] == pytest.approx(0.5)
+    assert not reader_threads()   # closing the generator shut the reader down
+    assert len(list(iter_annotated(StubRunner(), source, max_frames=4))) == 4
+
+
+def test_bad_sources_are_clear_errors(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        FrameReader(tmp_path / "missing.mp4")
+    fake = tmp_path / "fake.mp4"
+    fake.write_text("this is not a video")
+    with pytest.raises(DataError, match="Cannot open the video"):
+        FrameReader(fake)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="holds no images"):
+        FrameReader(tmp_path / "empty")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "0.png").write_bytes(b"garbage")
+    with pytest.raises(DataError, match="Cannot decode the image"):
+        run_inference(StubRunner(), draw_instances, broken, tmp_path / "o.mp4")
+    assert not (tmp_path / "o.mp4").exists() and not reader_threads()
+
+
+# --- reader and writer -----------------------------------------------------------------------------
+
+def test_reader_knows_counts_and_seeks(tmp_path):
+    with FrameReader(write_video(tmp_path / "in.mp4", 20)) as reader:
+        assert reader.frame_count == 20 and reader.fps == pytest.approx(10.0)
+        first = reader.read()
+        assert first.index == 0 and first.timestamp == 0.0
+        reader.seek(7)
+        frame = reader.read()
+        assert frame.index == 7 and abs(float(frame.image.mean()) - 70) < 6
+        assert reader.read().index == 8
+        with pytest.raises(DataError):
+            reader.seek(25)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for i in range(6):
+        cv2.imwrite(str(folder / f"{i:03d}.png"), np.full((H, W, 3), 10 * i, np.uint8))
+    with FrameReader(folder, max_frames=5) as reader:
+        assert reader.frame_count == 5
+        reader.seek(3)
+        assert [(f.index, int(f.image[0, 0, 0])) for f in reader] == [(3, 30), (4, 40)]
+
+
+def test_writers_write_every_frame(tmp_path):
+    assert isinstance(open_writer(tmp_path / "x.mp4"), VideoWriter)
+    assert isinstance(open_writer(tmp_path / "frames"), ImageFolderWriter)
+    with VideoWriter(tmp_path / "v.mp4", fps=5) as writer:
+        for i in range(6):   # a frame of another size is resized, not dropped
+            writer.write(np.full((H, W, 3) if i % 2 else (H * 2, W * 2, 3), 30 * i, np.uint8))
+        assert not (tmp_path / "v.mp4").exists()   # moved into place on close
+    assert count_frames(tmp_path / "v.mp4") == 6
+
+
+# --- drawing ----------------------------------------------------------------------------------------
+
+def test_overlay_tints_the_mask_and_leaves_the_rest(tmp_path):
+    h, w, alpha = 120, 160, 0.45
+    frame = np.full((h, w, 3), 100, np.uint8)
+    masks = np.zeros((1, h, w), bool)
+    masks[0, 60:100, 40:120] = True
+    box = [40, 60, 120, 100]
+    pred = {"boxes": np.array([box], np.float32), "scores": np.array([0.93], np.float32),
+            "labels": np.array([7], np.int64), "masks": masks}
+    out = draw_instances(frame.copy(), pred, {7: "circle"}, alpha=alpha)
+    color = np.array(color_for(7), np.float32)
+    inside = out[64:96, 44:116].reshape(-1, 3).astype(np.float32)   # mask pixels clear of the box lines
+    expected = np.floor(100 * (1 - alpha) + color * alpha + 0.5)
+    np.testing.assert_array_equal(inside, np.broadcast_to(expected, inside.shape))
+    assert (np.abs(inside - color) < np.abs(100 - color) + 1e-6).all()   # toward the class color
+    near = np.zeros((h, w), bool)
+    near[57:104, 37:124] = True      # the box with its line width
+    near[30:64, 37:124] = True       # the "circle 0.93" tag above it
+    changed = (out != frame).any(axis=2)
+    assert not (changed & ~near).any()
+    assert changed[35:60, 40:100].any()   # the tag is there
+    untouched = draw_instances(frame.copy(), pred, {7: "circle"}, score_threshold=0.95)
+    np.testing.assert_array_equal(untouched, frame)
+    np.testing.assert_array_equal(draw_instances(frame.copy(), pred, {}, classes={1, 2}), frame)
+
+
+def test_overlapping_masks_best_score_on_top():
+    frame = np.zeros((40, 40, 3), np.uint8)
+    masks = np.zeros((2, 40, 40), bool)
+    masks[:, 10:30, 10:30] = True
+    pred = {"boxes": np.zeros((2, 4), np.float32), "scores": np.array([0.6, 0.9], np.float32),
+            "labels": np.array([1, 2]), "masks": masks}
+    out = draw_instances(frame, pred, {}, alpha=1.0)
+    assert out[20, 20].tolist() == list(color_for(2))
+
+
+def test_class_colors_are_stable_and_distinct():
+    assert color_for(5) == color_for(5)
+    colors = colors_for(range(1, 11))
+    assert colors.shape == (10, 3) and len({tuple(c) for c in colors.tolist()}) == 10
