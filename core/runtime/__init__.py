@@ -54,10 +54,13 @@ def _check_pair(path: Path, backend: str) -> None:
 
 def load_runner(path: str | Path, backend: str = "auto", device: str = "cpu") -> Runner:
     """Load an artifact on a back end ("auto": the one its type calls for: .pt -> pytorch,
-    .onnx -> onnxruntime, .engine -> tensorrt)."""
+    .onnx -> onnxruntime, .engine -> tensorrt) and device ("cpu", "cuda", or "auto": the GPU
+    when this back end can use one here)."""
     path = Path(path)
     backend = BACKEND_BY_KIND[artifact_kind(path)] if backend == "auto" else backend
     _check_pair(path, backend)
+    if device == "auto":
+        device = "cuda" if _gpu_usable(backend) else "cpu"
     if backend == "pytorch":
         from core.runtime.torch_backend import TorchRunner
 
@@ -69,6 +72,18 @@ def load_runner(path: str | Path, backend: str = "auto", device: str = "cpu") ->
     from core.runtime.tensorrt_backend import load_tensorrt_runner
 
     return load_tensorrt_runner(path, device=device)
+
+
+def _gpu_usable(backend: str) -> bool:
+    if backend == "pytorch":
+        import torch
+
+        return torch.cuda.is_available()
+    if backend == "onnxruntime":
+        import onnxruntime as ort
+
+        return "CUDAExecutionProvider" in ort.get_available_providers()
+    return True  # TensorRT runs on the GPU only
 
 
 def available_backends(path: str | Path) -> list[str]:
@@ -107,7 +122,7 @@ def fastest_runner(paths: str | Path | Iterable[str | Path], sample_images: Sequ
     or error for a candidate that could not run.
     """
     paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
-    if not sample_images:
+    if len(sample_images) == 0:
         raise ValueError("fastest_runner needs at least one sample image to time")
     pairs = [(p, BACKEND_BY_KIND[artifact_kind(p)]) for p in paths]
     if candidates is not None:
