@@ -10,6 +10,7 @@ import argparse
 import importlib
 import logging
 import traceback
+from pathlib import Path
 from typing import IO, Any
 
 from core.errors import StudioError
@@ -71,6 +72,14 @@ def main(argv: list[str], channel: IO[str]) -> int:
         reporter.close()
         if project is not None:
             project.close()
+
+
+def job_events_path(project: Project, args, verb: str):
+    """Events of a non-training job: beside its log (runs/R/logs/VERB-STAMP.events.jsonl)."""
+    from core.jobs.launch import log_path_for
+
+    log = Path(args.log) if getattr(args, "log", None) else log_path_for(project.root, verb, getattr(args, "run", None))
+    return log.with_suffix(".events.jsonl")
 
 
 def _fail(project, job_id, args, module, reporter, message: str, kind: str) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from core.datasets.images import read_rgb
 from core.datasets.masks import annotation_masks
-from core.errors import DataError
 from core.project import Project
 from core.project import catalog
 
@@ -28,13 +27,6 @@ class _Item:
     width: int
     height: int
     annotations: tuple
-
-
-def read_rgb(path: str) -> np.ndarray:
-    image = cv2.imread(path, cv2.IMREAD_COLOR)
-    if image is None:
-        raise DataError(f"The image {path} cannot be read (missing or not an image).")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def to_tensor(image_rgb: np.ndarray) -> torch.Tensor:

@@ -1,0 +1,101 @@
+"""Evaluate any deployable artifact (checkpoint, ONNX, engine) of a run on a split, through the
+same Runner interface the preview uses, and compare it with the trained model (the accuracy
+guardrail: every export carries its metric delta)."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from core.errors import CheckpointError, DataError
+from core.datasets.images import read_rgb
+from core.fsutil import atomic_write_text
+from core.jobs.reporter import NullReporter, Reporter
+from core.project import Project, catalog, runs
+from core.runtime import load_runner
+from core.training import checkpoint as ckpt
+from core.training.trainer import MODEL_FILE
+
+
+def default_checkpoint(project: Project, run_name: str) -> Path:
+    """The run's deployable model: `model.pt` once training finished, else its newest valid checkpoint."""
+    run_dir = project.run_dir(run_name)
+    final = ckpt.checkpoint_dir(run_dir) / MODEL_FILE
+    if final.is_file():
+        return final
+    found = ckpt.latest_valid_checkpoint(run_dir)
+    if found is None:
+        raise CheckpointError(f"Run {run_name!r} has no checkpoint yet; train it first.")
+    return found[0]
+
+
+def _check_fits_project(project: Project, runner) -> None:
+    if runner.task != project.task:
+        raise DataError(f"{runner.artifact.path.name} is a {runner.task} model but the project is {project.task}.")
+    ours = {c.id: c.name for c in catalog.categories(project)}
+    theirs = runner.class_names
+    if any(ours.get(cid) != name for cid, name in theirs.items()):
+        raise DataError(f"The categories of {runner.artifact.path.name} ({', '.join(theirs.values())}) do not match "
+                        f"this project's ({', '.join(ours.values())}).")
+
+
+def evaluate_artifact(project: Project, run_name: str, artifact: str | Path | None = None, split: str = "val",
+                      backend: str = "auto", reporter: Reporter | None = None) -> dict[str, Any]:
+    """Metrics of an artifact on `split`, stored (metrics rows + `metrics.json`) with the delta
+    against the run's trained model. Returns the written summary."""
+    reporter = reporter or NullReporter()
+    run = runs.get_run(project, run_name)
+    reference_path = default_checkpoint(project, run_name)
+    path = Path(artifact).resolve() if artifact else reference_path
+    if not path.is_file():
+        raise CheckpointError(f"The artifact {path} does not exist.")
+    is_reference = path == reference_path.resolve()
+    out_dir = project.run_dir(run_name) / "eval" if is_reference else project.run_dir(run_name) / "eval" / path.name
+
+    images = catalog.images(project, split)
+    if not images:
+        raise DataError(f"The {split!r} split has no images; run `studio data split` first.")
+    t0 = time.perf_counter()
+    runner = load_runner(path, backend)
+    try:
+        _check_fits_project(project, runner)
+        batch = max(1, getattr(getattr(runner.spec, "evaluate", None), "batch_size", 4))
+        predictions: dict[int, dict] = {}
+        for start in range(0, len(images), batch):
+            if reporter.should_stop():
+                raise DataError("Evaluation was stopped before it finished; nothing was stored.")
+            chunk = images[start:start + batch]
+            outputs = runner([read_rgb(str(project.resolve(im.path))) for im in chunk])
+            predictions.update({im.id: p for im, p in zip(chunk, outputs)})
+            reporter.progress(len(predictions), len(images), phase="evaluate")
+        t1 = time.perf_counter()
+        metrics = runner.family.evaluate(project, split, predictions, runner.spec, out_dir)
+        backend_used = runner.backend
+    finally:
+        runner.close()
+
+    kind = {"pytorch": "checkpoint", "onnxruntime": "onnx", "tensorrt": "engine"}[backend_used]
+    known = [a for a in runs.artifacts(project, run.id) if project.resolve(a.path).resolve() == path]
+    artifact_id = known[0].id if known else runs.add_artifact(project, run.id, kind, path, fmt=kind)
+    runs.record_metrics(project, run.id, metrics, split=split, artifact_id=artifact_id)
+    reference = {} if is_reference else _reference_metrics(project, run.id, reference_path, split)
+    summary = {
+        "run": run_name, "artifact": str(path), "backend": backend_used, "split": split, "images": len(images),
+        "metrics": metrics, "reference": reference,
+        "delta": {k: metrics[k] - reference[k] for k in metrics if k in reference},
+        "timings_s": {"predict": round(t1 - t0, 3), "metrics": round(time.perf_counter() - t1, 3)},
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out_dir / "metrics.json", json.dumps(summary, indent=2))
+    return summary
+
+
+def _reference_metrics(project: Project, run_id: int, reference_path: Path, split: str) -> dict[str, float]:
+    """The trained model's metrics on `split` (from its own evaluation, or the run's last one)."""
+    for a in runs.artifacts(project, run_id, kind="checkpoint"):
+        if project.resolve(a.path).resolve() == reference_path.resolve():
+            found = runs.latest_metrics(project, run_id, artifact_id=a.id)
+            if found:
+                return found
+    return runs.latest_metrics(project, run_id)
