@@ -72,6 +72,16 @@ def iter_annotated(runner, source: str | Path | int | FrameReader, *, draw: Draw
             reader.close()
 
 
+def _count_shown(prediction: dict[str, Any], score_threshold: float, classes: set[int] | None) -> int:
+    """Instances a detection-like prediction shows at this threshold (0 for classifiers)."""
+    scores = np.asarray(prediction.get("scores", ()), np.float32).reshape(-1)
+    keep = scores >= score_threshold
+    labels = prediction.get("labels")
+    if classes is not None and labels is not None and np.ndim(labels) == 1 and len(labels) == len(scores):
+        keep &= np.isin(np.asarray(labels), list(classes))
+    return int(keep.sum()) if "boxes" in prediction else 0
+
+
 class _EncoderThread:
     """Encodes frames on its own thread; `close` joins it and re-raises its error."""
 
@@ -122,7 +132,11 @@ def run_inference(runner, family_draw: DrawFn | None, source: str | Path | int, 
     reporter = reporter or NullReporter()
     reader = FrameReader(source, queue_size=2 * batch_size + 2, max_frames=max_frames)
     total = reader.frame_count
-    writer = open_writer(out_path, fps=reader.fps)
+    try:
+        writer = open_writer(out_path, fps=reader.fps)
+    except BaseException:
+        reader.close()
+        raise
     encoder = _EncoderThread(writer)
     done, detections, infer_ms, draw_ms = 0, 0, 0.0, 0.0
     t_start = time.perf_counter()
@@ -134,8 +148,7 @@ def run_inference(runner, family_draw: DrawFn | None, source: str | Path | int, 
             done += 1
             infer_ms += item.timings["inference_ms"]
             draw_ms += item.timings["draw_ms"]
-            scores = np.asarray(item.prediction.get("scores", ()))
-            detections += int((scores >= score_threshold).sum())
+            detections += _count_shown(item.prediction, score_threshold, classes)
             reporter.progress(done, total, phase="infer", fps=round(item.timings["fps"], 2))
         encoder.close()
     except BaseException:
