@@ -17,11 +17,13 @@ def format_duration(seconds: float | None) -> str:
     return f"{h}h{m:02d}m" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
 
 
-def event_printer(stream: TextIO = sys.stdout, quiet: bool = False) -> Callable[[dict[str, Any]], None]:
-    """A callback that prints a line per interesting event."""
+def event_printer(stream: TextIO | None = None, quiet: bool = False) -> Callable[[dict[str, Any]], None]:
+    """A callback that prints a line per interesting event (to `stream`, default: the current stdout)."""
     state: dict[str, Any] = {}
 
     def on_event(ev: dict[str, Any]) -> None:
+        nonlocal stream
+        stream = stream or sys.stdout
         kind = ev.get("event")
         if kind == "progress" and ev.get("phase") == "train":
             state["progress"] = ev

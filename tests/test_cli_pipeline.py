@@ -1,0 +1,103 @@
+"""The whole command line, as a user types it: project, data, spec, train, evaluate, export,
+infer, runs. Evaluation numbers are checked against pycocotools called directly."""
+import contextlib
+import io
+import json
+
+import cv2
+import pytest
+
+from conftest import tiny_spec
+from core.datasets.synthetic import generate_coco, generate_video
+from core.specs import save_spec_file
+from studio.cli import main
+
+
+def studio(*args: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main([str(a) for a in args])
+    assert code == 0, out.getvalue()
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
+    ann = generate_coco(tmp / "shapes", num_images=14, size=64, seed=3)
+    proj = tmp / "proj"
+    studio("project", "new", proj, "--task", "instance_segmentation")
+    out = studio("data", "import", proj, "--format", "coco", "--annotations", ann, "--images", ann.parent)
+    assert "14" in out
+    studio("data", "split", proj, "--val", "0.3", "--seed", "0")
+    spec_file = tmp / "spec.yaml"
+    save_spec_file(tiny_spec(total_steps=4), spec_file)
+    out = studio("train", proj, "--spec", spec_file, "--run", "r1")
+    assert "step 4/4" in out and "Run r1 done at step 4." in out
+    return tmp, proj
+
+
+def test_stats_and_spec_default(trained, tmp_path):
+    _, proj = trained
+    stats = json.loads(studio("data", "stats", proj, "--json"))
+    assert stats["images"] == 14
+    assert stats["splits"]["val"] + stats["splits"]["train"] == 14
+    text = studio("spec", "default", "--task", "instance_segmentation", "--profile", "cpu")
+    (tmp_path / "s.yaml").write_text(text)
+    assert "Valid" in studio("spec", "check", tmp_path / "s.yaml", "--task", "instance_segmentation").title()
+
+
+def test_evaluate_equals_pycocotools_called_directly(trained):
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    _, proj = trained
+    out = studio("evaluate", proj, "--run", "r1")
+    assert "mask_AP" in out
+    metrics_file = proj / "runs" / "r1" / "eval" / "metrics.json"
+    stored = json.loads(metrics_file.read_text())["metrics"]
+    gt = COCO(str(metrics_file.parent / "gt.json"))
+    predictions = json.loads((metrics_file.parent / "predictions.json").read_text())
+    names = ("AP", "AP50", "AP75", "APs", "APm", "APl", "ARmax1", "ARmax10", "ARmax100", "ARs", "ARm", "ARl")
+    if not predictions:  # an untrained model may find nothing; then every metric is 0
+        assert all(v == 0.0 for v in stored.values())
+        return
+    dt = gt.loadRes(predictions)
+    for iou_type, prefix in (("bbox", ""), ("segm", "mask_")):
+        ev = COCOeval(gt, dt, iou_type)
+        ev.evaluate(), ev.accumulate(), ev.summarize()
+        for name, value in zip(names, ev.stats):
+            assert stored[prefix + name] == float(value), (prefix + name)
+
+
+def test_export_infer_and_runs(trained):
+    tmp, proj = trained
+    out = studio("export", proj, "--run", "r1", "--format", "onnx")
+    onnx = proj / "runs" / "r1" / "exports" / "model.onnx"
+    assert onnx.is_file() and (proj / "runs" / "r1" / "exports" / "model.onnx.json").is_file()
+    assert "vs trained model" in out
+    video = generate_video(tmp / "in.mp4", num_frames=10, size=64, seed=5)
+    out = studio("infer", proj, "--artifact", onnx, "--video", video, "--out", tmp / "out.mp4", "--run", "r1")
+    assert "Wrote 10 frames" in out
+    cap = cv2.VideoCapture(str(tmp / "out.mp4"))
+    frames = 0
+    while cap.read()[0]:
+        frames += 1
+    assert frames == 10
+    listing = studio("runs", "list", proj)
+    assert "r1" in listing and "done" in listing
+    shown = json.loads(studio("runs", "show", proj, "r1", "--json"))
+    kinds = {a["kind"] for a in shown["artifacts"]}
+    assert {"checkpoint", "onnx", "annotated_video"} <= kinds
+    assert shown["curve"]["points"] == 4
+
+
+def test_bad_input_gives_a_sentence_not_a_traceback(tmp_path, capsys):
+    assert main(["project", "new", str(tmp_path / "p"), "--task", "instance_segmentation"]) == 0
+    assert main(["train", str(tmp_path / "p"), "--run", "x"]) == 1
+    assert "The project has no categories; import labeled data before training." in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["data", "import", str(tmp_path / "p"), "--format", "coco", "--annotations", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("studio: ") and "not valid JSON" in err and "Traceback" not in err

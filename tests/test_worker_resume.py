@@ -1,0 +1,75 @@
+"""The worker protocol for real: a train worker killed with SIGKILL resumes at the right step,
+and its events file has no duplicated steps."""
+import json
+import os
+import signal
+import time
+
+from conftest import create_run, tiny_spec
+from core.jobs.events import read_events
+from core.jobs.launch import JobProcess, log_path_for, worker_command
+from core.project import runs
+from core.training import checkpoint as ckpt
+
+
+def _start(project, run):
+    log = log_path_for(project.root, "train", run)
+    return JobProcess(worker_command("train", project.root, run=run, log=log), log)
+
+
+def test_kill_9_resumes_at_the_right_step_without_duplicated_steps(make_seg_project):
+    project = make_seg_project()
+    create_run(project, "k", tiny_spec(total_steps=10, checkpoint_interval=3))
+    job = _start(project, "k")
+    seen = []
+    for event in job.events():
+        seen.append(event)
+        if event.get("event") == "metric" and event.get("step") == 5:
+            os.kill(job.pid, signal.SIGKILL)  # between checkpoints 3 and 6
+            break
+    assert job.wait() == -signal.SIGKILL
+    assert ckpt.step_checkpoints(project.run_dir("k"))[0][0] == 3
+    assert runs.get_run(project, "k").status == "running"  # it never got to say otherwise
+
+    job = _start(project, "k")
+    resumed = list(job.events())
+    assert job.wait() == 0
+    done = resumed[-1]
+    assert done["event"] == "done" and done["status"] == "done" and done["step"] == 10
+    first_train = [e["step"] for e in resumed if e.get("event") == "metric" and e.get("phase") == "train"]
+    assert first_train[0] == 4  # lost at most one checkpoint interval (steps 4 and 5)
+    events = read_events(project.run_dir("k") / "events.jsonl")
+    steps = [e["step"] for e in events if e.get("event") == "metric" and e.get("phase") == "train"]
+    assert steps == list(range(1, 11))
+    assert runs.get_run(project, "k").status == "done"
+
+
+def test_stop_line_saves_a_checkpoint_and_exits_cleanly(make_seg_project):
+    project = make_seg_project()
+    create_run(project, "s", tiny_spec(total_steps=40, checkpoint_interval=100))
+    job = _start(project, "s")
+    events = []
+    for event in job.events():
+        events.append(event)
+        if event.get("event") == "metric" and event.get("step") == 2:
+            job.request_stop()
+    assert job.wait() == 0
+    assert events[-1]["event"] == "done" and events[-1]["status"] == "stopped"
+    step = events[-1]["step"]
+    assert 2 <= step < 40
+    assert ckpt.step_checkpoints(project.run_dir("s"))[0][0] == step
+    assert runs.get_run(project, "s").status == "stopped"
+    # library output went to the log, never into the event stream
+    assert all(isinstance(e, dict) and "event" in e for e in events)
+
+
+def test_errors_arrive_as_events_with_a_sentence(make_seg_project):
+    project = make_seg_project()
+    log = log_path_for(project.root, "train", None)
+    job = JobProcess(worker_command("train", project.root, run="nope", log=log), log)
+    events = list(job.events())
+    assert job.wait() == 1
+    assert events[-1]["event"] == "error"
+    assert "There is no run named 'nope'" in events[-1]["message"]
+    # a crash before the job row exists still explains itself; the log holds the details
+    assert log.exists()
