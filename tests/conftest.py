@@ -52,3 +52,9 @@ def create_run(project, name: str, spec) -> str:
     runs.create_run(project, name, project.task, spec_to_yaml(spec), total_steps=spec.train.total_steps)
     save_spec_file(spec, project.run_dir(name) / "spec.yaml")
     return name
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory, monkeypatch):
+    """GUI settings (recent projects, geometry, theme) never touch the user's real ones."""
+    monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))

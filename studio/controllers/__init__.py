@@ -1,0 +1,1 @@
+"""Controllers: Qt objects that run and watch work (worker processes through QProcess)."""

@@ -1,0 +1,175 @@
+"""Worker processes started from the GUI with QProcess — the same command line the CLI and the
+tests use (`core.jobs.launch.worker_command`). Events arrive on stdout as JSON lines; stderr
+goes to the job's log file and to the log view. The GUI thread only parses lines.
+
+Stopping follows the protocol: a stop line on stdin, SIGTERM after a grace period, then kill.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+
+from core.jobs.launch import STOP_LINE, log_path_for, parse_event, worker_command, worker_env
+
+STOP_GRACE_MS = 30_000
+TERM_GRACE_MS = 10_000
+
+
+class Job(QObject):
+    """One worker process. Signals carry parsed events and stderr text."""
+
+    event = Signal(dict)
+    log = Signal(str)
+    changed = Signal()                 # status / progress / message changed
+    finished = Signal(object)          # self
+
+    def __init__(self, verb: str, project_root: Path, run: str | None, options: dict[str, Any],
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.verb, self.run, self.project_root = verb, run, Path(project_root)
+        self.status = "starting"
+        self.progress: float | None = None      # 0..1 when known
+        self.eta_s: float | None = None
+        self.message = ""
+        self.last_event: dict[str, Any] | None = None
+        self.started_at = time.time()
+        self.ended_at: float | None = None
+        self.exit_code: int | None = None
+        self.log_path = log_path_for(self.project_root, verb, run)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log_file = open(self.log_path, "ab")
+        self._buffer = b""
+        cmd = worker_command(verb, self.project_root, run=run, log=self.log_path, **options)
+        self.process = QProcess(self)
+        env = QProcessEnvironment()
+        for k, v in worker_env().items():
+            env.insert(k, v)
+        self.process.setProcessEnvironment(env)
+        self.process.readyReadStandardOutput.connect(self._read_stdout)
+        self.process.readyReadStandardError.connect(self._read_stderr)
+        self.process.finished.connect(self._on_finished)
+        self.process.errorOccurred.connect(self._on_error)
+        self._term_timer = QTimer(self, singleShot=True, timeout=self._terminate)
+        self._kill_timer = QTimer(self, singleShot=True, timeout=self.process.kill)
+        self.process.start(cmd[0], cmd[1:])
+        self.status = "running"
+
+    # -- title for lists ---------------------------------------------------------------------
+    @property
+    def title(self) -> str:
+        return f"{self.verb} {self.run}" if self.run else self.verb
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ("starting", "running", "stopping")
+
+    # -- control -----------------------------------------------------------------------------
+    def stop(self, grace_ms: int = STOP_GRACE_MS) -> None:
+        if not self.is_active:
+            return
+        self.status = "stopping"
+        self.message = "Stopping (a checkpoint is saved first)..."
+        self.changed.emit()
+        self.process.write(STOP_LINE.encode())
+        self._term_timer.start(grace_ms)
+
+    def _terminate(self) -> None:
+        if self.process.state() != QProcess.ProcessState.NotRunning:
+            self.process.terminate()
+            self._kill_timer.start(TERM_GRACE_MS)
+
+    # -- I/O ---------------------------------------------------------------------------------
+    def _read_stdout(self) -> None:
+        self._buffer += bytes(self.process.readAllStandardOutput())
+        *lines, self._buffer = self._buffer.split(b"\n")
+        for raw in lines:
+            event = parse_event(raw.decode("utf-8", errors="replace"))
+            if event is not None:
+                self._consume(event)
+
+    def _consume(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "progress":
+            done, total = event.get("done"), event.get("total")
+            if total:
+                self.progress = min(1.0, done / total)
+            self.eta_s = event.get("eta_s", self.eta_s)
+            self.changed.emit()
+        elif kind in ("done", "error"):
+            self.last_event = event
+            self.message = event.get("message", "") if kind == "error" else event.get("status", "done")
+        elif kind == "log":
+            self.message = event.get("message", "")
+            self.changed.emit()
+        self.event.emit(event)
+
+    def _read_stderr(self) -> None:
+        data = bytes(self.process.readAllStandardError())
+        self._log_file.write(data)
+        self._log_file.flush()
+        self.log.emit(data.decode("utf-8", errors="replace"))
+
+    def _on_error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self.message = f"The {self.verb} worker could not start: {self.process.errorString()}"
+            self._finish(-1)
+
+    def _on_finished(self, code: int, _status: QProcess.ExitStatus) -> None:
+        self._read_stdout()
+        self._read_stderr()
+        self._finish(code)
+
+    def _finish(self, code: int) -> None:
+        if self.ended_at is not None:
+            return
+        self._term_timer.stop()
+        self._kill_timer.stop()
+        self.exit_code = code
+        self.ended_at = time.time()
+        last = self.last_event or {}
+        if last.get("event") == "done":
+            self.status = last.get("status", "done")
+            self.progress = 1.0 if self.status == "done" else self.progress
+        else:
+            self.status = "failed"
+            if not self.message or last.get("event") != "error":
+                self.message = last.get("message") or f"The {self.verb} worker ended with exit code {code}."
+        self._log_file.close()
+        self.changed.emit()
+        self.finished.emit(self)
+
+
+class JobController(QObject):
+    """Starts jobs and keeps the list the jobs panel shows."""
+
+    job_started = Signal(object)
+    job_finished = Signal(object)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.jobs: list[Job] = []
+
+    def start(self, verb: str, project_root: str | Path, run: str | None = None, **options: Any) -> Job:
+        job = Job(verb, Path(project_root), run, options, self)
+        job.finished.connect(self.job_finished)
+        self.jobs.append(job)
+        self.job_started.emit(job)
+        return job
+
+    def active(self, verb: str | None = None, run: str | None = None) -> list[Job]:
+        return [j for j in self.jobs if j.is_active and (verb is None or j.verb == verb)
+                and (run is None or j.run == run)]
+
+    def stop_all(self, grace_ms: int = STOP_GRACE_MS) -> None:
+        for job in self.active():
+            job.stop(grace_ms)
+
+    def wait_all(self, timeout_ms: int) -> bool:
+        deadline = time.monotonic() + timeout_ms / 1000
+        for job in self.active():
+            left = max(0, int((deadline - time.monotonic()) * 1000))
+            job.process.waitForFinished(left)
+        return not self.active()

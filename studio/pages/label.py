@@ -1,0 +1,21 @@
+"""The Label page (placeholder until its page is built)."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QVBoxLayout
+
+from studio.pages.base import Page, header
+
+
+class LabelPage(Page):
+    key = "label"
+    title = "Label"
+    needs_project = True
+
+    def __init__(self, session, jobs, parent=None):
+        super().__init__(session, jobs, parent)
+        lay = QVBoxLayout(self)
+        lay.addWidget(header("Label"))
+        lay.addStretch(1)
+
+
+PAGE = LabelPage

@@ -1,0 +1,21 @@
+"""The Preview page (placeholder until its page is built)."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QVBoxLayout
+
+from studio.pages.base import Page, header
+
+
+class PreviewPage(Page):
+    key = "preview"
+    title = "Preview"
+    needs_project = True
+
+    def __init__(self, session, jobs, parent=None):
+        super().__init__(session, jobs, parent)
+        lay = QVBoxLayout(self)
+        lay.addWidget(header("Preview"))
+        lay.addStretch(1)
+
+
+PAGE = PreviewPage

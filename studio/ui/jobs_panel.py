@@ -1,0 +1,107 @@
+"""The jobs panel: every running or finished job of the project, with status, progress, ETA
+and a Stop button. Live jobs come from the JobController; earlier ones from the project's
+`jobs` table (a 'running' row whose process is gone shows as interrupted)."""
+from __future__ import annotations
+
+import datetime as _dt
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QProgressBar, QPushButton, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from core.project import runs
+from studio.controllers.jobs import Job, JobController
+from studio.session import Session
+
+COLUMNS = ("Job", "Status", "Progress", "ETA", "Started", "Message", "")
+
+
+def _eta(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+class JobsPanel(QWidget):
+    def __init__(self, session: Session, jobs: JobController, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session, self.jobs = session, jobs
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("JobsTree")
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(True)
+        head = self.tree.header()
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.tree)
+        self._live: dict[int, QTreeWidgetItem] = {}
+        jobs.job_started.connect(self._add_live)
+        jobs.job_finished.connect(lambda _job: QTimer.singleShot(200, self.reload_history))
+        session.project_changed.connect(lambda _p: self.reload_history())
+
+    # -- live jobs ------------------------------------------------------------------------------
+    def _add_live(self, job: Job) -> None:
+        item = QTreeWidgetItem([job.title, job.status, "", "", _dt.datetime.now().strftime("%H:%M:%S"), "", ""])
+        self.tree.insertTopLevelItem(0, item)
+        bar = QProgressBar()
+        bar.setRange(0, 1000)
+        bar.setTextVisible(True)
+        self.tree.setItemWidget(item, 2, bar)
+        stop = QPushButton("Stop")
+        stop.setToolTip("Ask the job to stop; a training run saves a checkpoint first")
+        stop.clicked.connect(job.stop)
+        holder = QWidget()
+        h = QHBoxLayout(holder)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.addWidget(stop)
+        self.tree.setItemWidget(item, 6, holder)
+        self._live[id(job)] = item
+        job.changed.connect(lambda j=job: self._update_live(j))
+        self._update_live(job)
+
+    def _update_live(self, job: Job) -> None:
+        item = self._live.get(id(job))
+        if item is None:
+            return
+        item.setText(1, job.status)
+        item.setText(3, _eta(job.eta_s) if job.is_active else "")
+        item.setText(5, job.message)
+        item.setToolTip(5, job.message)
+        bar = self.tree.itemWidget(item, 2)
+        if isinstance(bar, QProgressBar):
+            if job.progress is None:
+                bar.setRange(0, 0 if job.is_active else 1000)
+            else:
+                bar.setRange(0, 1000)
+                bar.setValue(int(job.progress * 1000))
+        holder = self.tree.itemWidget(item, 6)
+        if holder is not None:
+            holder.setEnabled(job.is_active and job.status != "stopping")
+
+    # -- history --------------------------------------------------------------------------------
+    def reload_history(self) -> None:
+        """Show earlier jobs of the project (those not started in this session)."""
+        for i in reversed(range(self.tree.topLevelItemCount())):
+            item = self.tree.topLevelItem(i)
+            if item.data(0, Qt.ItemDataRole.UserRole) == "history":
+                self.tree.takeTopLevelItem(i)
+        project = self.session.project
+        if project is None:
+            return
+        live_pids = {j.process.processId() for j in self.jobs.jobs}
+        run_names = {r.id: r.name for r in runs.list_runs(project)}
+        for rec in reversed(runs.list_jobs(project)):
+            if rec.pid in live_pids:
+                continue
+            status = rec.status
+            if status == "running" and not runs.job_is_alive(rec):
+                status = "interrupted"
+            title = f"{rec.verb} {run_names.get(rec.run_id, '')}".strip()
+            item = QTreeWidgetItem([title, status, "", "", (rec.started_at or "")[11:19], rec.message or "", ""])
+            item.setData(0, Qt.ItemDataRole.UserRole, "history")
+            self.tree.addTopLevelItem(item)
