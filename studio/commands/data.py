@@ -8,7 +8,7 @@ import sys
 from core.errors import DataError
 from core.project import Project
 
-IMPORT_FORMATS = ("coco", "labelme")
+IMPORT_FORMATS = ("coco", "labelme", "kitti", "image_folders")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--format", required=True, choices=IMPORT_FORMATS)
     imp.add_argument("--annotations", help="COCO: the annotations .json file")
     imp.add_argument("--images", help="COCO: folder that image file_names are relative to (default: the json's "
-                                      "folder); labelme: the folder of images and their .json files")
+                                      "folder); labelme: the folder of images and their .json files; kitti: the "
+                                      "images folder; image_folders: the folder of one subfolder per class")
+    imp.add_argument("--labels", help="KITTI: the folder of label .txt files (one per image)")
     imp.add_argument("--link", action="store_true",
                      help="reference the images where they are instead of copying them into the project")
     imp.add_argument("--dry-run", action="store_true", help="print the validation report; write nothing")
@@ -55,6 +57,15 @@ def _plan(args: argparse.Namespace):
         if not args.annotations:
             raise DataError("A COCO import needs --annotations FILE (the instances .json).")
         return plan_coco_import(args.annotations, args.images)
+    if args.format in ("kitti", "image_folders"):
+        if not args.images or (args.format == "kitti" and not args.labels):
+            raise DataError("A KITTI import needs --images DIR and --labels DIR." if args.format == "kitti" else
+                            "An image_folders import needs --images DIR (one subfolder per class).")
+        if args.format == "kitti":
+            from core.datasets.kitti import plan_kitti_import
+            return plan_kitti_import(args.images, args.labels)
+        from core.datasets.image_folders import plan_image_folders_import
+        return plan_image_folders_import(args.images)
     from core.datasets.labelme import plan_labelme_import
     if not args.images:
         raise DataError("A labelme import needs --images DIR (the folder of images and their .json files).")
