@@ -1,0 +1,73 @@
+"""The accuracy guardrail, read back: each deployable artifact of a run with its newest metrics
+and their delta against the trained model — what the Optimize page's table shows.
+
+The reference is the run's trained model (`checkpoints/model.pt`, else its newest checkpoint
+artifact): its own evaluation when it has one, else the run's last evaluation (the trainer's
+final one), exactly as `core.evaluation.artifact.evaluate_artifact` computes stored deltas.
+Reads the project database only (no torch).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.project import Project, runs
+from core.project.runs import ArtifactRecord, RunRecord
+
+MODEL_KINDS = ("checkpoint", "onnx", "engine")
+FINAL_CHECKPOINT = "model.pt"
+
+
+@dataclass(frozen=True)
+class ArtifactSummary:
+    record: ArtifactRecord
+    path: Path                       # absolute
+    exists: bool
+    is_reference: bool               # the trained model the others are compared with
+    metrics: dict[str, float] = field(default_factory=dict)
+    delta: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def evaluated(self) -> bool:
+        return bool(self.metrics)
+
+
+def reference_artifact(project: Project, run: RunRecord) -> ArtifactRecord | None:
+    """The run's trained-model artifact: the final `model.pt` checkpoint, else the newest checkpoint."""
+    checkpoints = runs.artifacts(project, run.id, kind="checkpoint")
+    finals = [a for a in checkpoints if Path(a.path).name == FINAL_CHECKPOINT]
+    pick = finals or checkpoints
+    return pick[-1] if pick else None
+
+
+def reference_metrics(project: Project, run: RunRecord, reference: ArtifactRecord | None = None) -> dict[str, float]:
+    """The trained model's metrics: its own evaluation, else the run's last evaluation."""
+    reference = reference if reference is not None else reference_artifact(project, run)
+    if reference is not None:
+        own = runs.latest_metrics(project, run.id, artifact_id=reference.id)
+        if own:
+            return own
+    return runs.latest_metrics(project, run.id)
+
+
+def trained_runs(project: Project) -> list[RunRecord]:
+    """Runs that have a deployable model (a checkpoint artifact), oldest first."""
+    with_models = {a.run_id for a in runs.artifacts(project, kind="checkpoint")}
+    return [r for r in runs.list_runs(project) if r.id in with_models]
+
+
+def artifact_summaries(project: Project, run_name: str, kinds: tuple[str, ...] = MODEL_KINDS) -> list[ArtifactSummary]:
+    """Every artifact of `run_name` of these kinds, oldest first, with metrics and deltas."""
+    run = runs.get_run(project, run_name)
+    reference = reference_artifact(project, run)
+    ref_metrics = reference_metrics(project, run, reference)
+    out = []
+    for record in runs.artifacts(project, run.id):
+        if record.kind not in kinds:
+            continue
+        path = project.resolve(record.path)
+        is_ref = reference is not None and record.id == reference.id
+        metrics = ref_metrics if is_ref else runs.latest_metrics(project, run.id, artifact_id=record.id)
+        delta = {} if is_ref else {k: v - ref_metrics[k] for k, v in metrics.items() if k in ref_metrics}
+        out.append(ArtifactSummary(record, Path(path), Path(path).is_file(), is_ref, metrics, delta))
+    return out
