@@ -6,6 +6,7 @@ import json
 
 from core.jobs.events import read_events
 from core.project import Project, runs
+from core.project.run_summary import effective_status, run_summary  # noqa: F401 - also used by importers
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,21 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("name")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=_show)
-
-
-def effective_status(project: Project, run: runs.RunRecord) -> str:
-    """'interrupted' for a run marked running whose process is gone (killed, crashed machine)."""
-    if run.status != "running":
-        return run.status
-    jobs = [j for j in runs.list_jobs(project, run.id) if j.verb == "train"]
-    return "running" if jobs and runs.job_is_alive(jobs[-1]) else "interrupted"
-
-
-def run_summary(project: Project, run: runs.RunRecord) -> dict:
-    metrics = runs.latest_metrics(project, run.id)
-    return {"name": run.name, "task": run.task, "status": effective_status(project, run), "step": run.step,
-            "total_steps": run.total_steps, "parent_run": run.parent_run, "created_at": run.created_at,
-            "started_at": run.started_at, "ended_at": run.ended_at, "message": run.message, "metrics": metrics}
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -1,0 +1,209 @@
+"""The Train page's right side: progress with ETA, latest values, live curves and the log.
+
+Curves come from a `CurveStore` fed three ways: live events of a job started here
+(`attach_job`), a replay of `runs/<run>/events.jsonl` (`show_run`), and, for a run trained by
+another process, the lines appended to that file (`follow=True`: read every 0.5 s). Big files
+replay in chunks so the GUI thread never stalls; widgets update at most 10 times a second.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from core.jobs.curves import EVAL_PREFIX, CurveStore, EventFileTail
+from studio.ui.log_view import LogView
+from studio.ui.loss_plot import LivePlot, is_eval_curve, is_loss
+
+CHUNK_BYTES = 512 * 1024      # a replay reads at most this much per turn of the event loop
+TAIL_MS = 500
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    return f"{s // 3600}h {s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m {s % 60:02d}s"
+
+
+def _num(value: float) -> str:
+    return f"{value:.3g}" if abs(value) < 1e-3 and value else f"{value:.4g}"
+
+
+class TrainDashboard(QWidget):
+    run_ended = Signal(str)          # a done/error event arrived (status)
+
+    def __init__(self, headline: str = "mask_AP", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.headline = headline
+        self.store = CurveStore()
+        self.job = None
+        self._tail: EventFileTail | None = None
+        self._follow = False
+        self._shown_version = -1
+
+        self.title = QLabel("No run selected")
+        self.title.setProperty("role", "subtitle")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("TrainProgress")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+        self.eta = QLabel()
+        self.eta.setMinimumWidth(150)
+        self.values = QLabel(" ")
+        self.values.setProperty("role", "hint")
+        self.values.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.loss_plot = LivePlot("Losses", self.store, is_loss, log_y=True, y_label="loss")
+        self.lr_plot = LivePlot("Learning rate", self.store, lambda n: n == "lr", y_label="lr")
+        self.eval_plot = LivePlot("Evaluation (validation split)", self.store, is_eval_curve, markers=True)
+        self.rate_plot = LivePlot("Throughput", self.store, lambda n: n == "samples_per_s", y_label="samples/s")
+        self.plots = (self.loss_plot, self.lr_plot, self.eval_plot, self.rate_plot)
+        self.log_y = QCheckBox("Log scale for losses")
+        self.log_y.setChecked(True)
+        self.log_y.setToolTip("Plot the losses on a logarithmic axis")
+        self.log_y.toggled.connect(self._set_log_y)
+
+        grid_box = QWidget()
+        grid = QGridLayout(grid_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, plot in enumerate(self.plots):
+            grid.addWidget(plot, i // 2, i % 2)
+        self.log_view = LogView()
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(grid_box)
+        split.addWidget(self.log_view)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.eta)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addLayout(bar)
+        row = QHBoxLayout()
+        row.addWidget(self.values, 1)
+        row.addWidget(self.log_y)
+        lay.addLayout(row)
+        lay.addWidget(split, 1)
+
+        self._status_timer = QTimer(self, interval=100, timeout=self._update_status)
+        self._status_timer.start()
+        self._tail_timer = QTimer(self, interval=TAIL_MS, timeout=self._pump)
+
+    # -- sources -----------------------------------------------------------------------------
+    def clear(self, title: str = "No run selected") -> None:
+        self.detach()
+        self._tail_timer.stop()
+        self._tail, self._follow = None, False
+        self.store.clear()
+        self.log_view.clear_log()
+        self.title.setText(title)
+        self._update_status(force=True)
+
+    def show_run(self, events_path: Path, title: str, follow: bool = False, log_path: Path | None = None) -> None:
+        """Replay a run's events file; with follow, keep reading what another process appends."""
+        self.clear(title)
+        self._tail, self._follow = EventFileTail(events_path), follow
+        self._pump()
+        self.log_view.show_file(log_path, follow=follow)
+        if follow:
+            self._tail_timer.start()
+        for plot in self.plots:
+            plot.refresh()
+        self._update_status(force=True)
+
+    def stop_following(self) -> None:
+        """The other process ended: read what is left, then stop polling."""
+        if self._follow:
+            self._follow = False
+            self._pump()
+        self._tail_timer.stop()
+        self.log_view.stop_following()
+
+    def _pump(self) -> None:
+        if self._tail is None:
+            return
+        events, reset = self._tail.read_new(CHUNK_BYTES)
+        if reset:      # a resumed run trimmed its file: start over
+            self.store.clear()
+        self._add(events)
+        if events and not self._tail.at_end:   # more already written: next turn of the event loop
+            QTimer.singleShot(0, self._pump)
+
+    def attach_job(self, job) -> None:
+        """Feed the curves and the log from a job started in this GUI."""
+        self.detach()
+        self._tail_timer.stop()
+        self.log_view.stop_following()
+        self.job = job
+        job.event.connect(self.on_event)
+        job.log.connect(self.log_view.append_text)
+
+    def detach(self) -> None:
+        if self.job is not None:
+            for signal, slot in ((self.job.event, self.on_event), (self.job.log, self.log_view.append_text)):
+                try:
+                    signal.disconnect(slot)
+                except (RuntimeError, TypeError):
+                    pass
+            self.job = None
+
+    def on_event(self, event: dict) -> None:
+        self._add((event,))
+
+    def _add(self, events) -> None:
+        ended = None
+        for event in events:
+            self.store.add_event(event)
+            if event.get("event") in ("done", "error"):
+                ended = self.store.progress.status
+        if ended:
+            self.run_ended.emit(ended)
+
+    # -- presentation ------------------------------------------------------------------------
+    def _set_log_y(self, on: bool) -> None:
+        self.loss_plot.set_log_y(on)
+        self.loss_plot.refresh(force=True)
+
+    def _update_status(self, force: bool = False) -> None:
+        if not force and self.store.version == self._shown_version:
+            return
+        self._shown_version = self.store.version
+        p = self.store.progress
+        if p.total:
+            self.progress.setRange(0, int(p.total))
+            self.progress.setValue(int(p.done or 0))
+            self.progress.setFormat("step %v / %m  (%p%)")
+        else:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.progress.setFormat("")
+        parts = []
+        if p.status:
+            parts.append(p.status if not p.message else f"{p.status}: {p.message}")
+        elif p.phase and p.phase != "train" and p.phase_total:
+            parts.append(f"{p.phase} {p.phase_done}/{p.phase_total}")
+        elif p.eta_s is not None:
+            parts.append(f"ETA {format_eta(p.eta_s)}")
+        self.eta.setText("  ·  ".join(parts))
+        self.eta.setToolTip(p.message)
+        self.values.setText(self.latest_text() or " ")
+
+    def latest_text(self) -> str:
+        s = self.store
+        parts = []
+        for name, label in (("loss", "loss"), ("lr", "lr"), ("samples_per_s", "samples/s")):
+            v = s.latest(name)
+            if v is not None:
+                parts.append(f"{label} {_num(v)}")
+        for name in (self.headline, "AP"):
+            best = s.best(EVAL_PREFIX + name)
+            if best is not None:
+                parts.append(f"{name} {s.latest(EVAL_PREFIX + name):.3f} (best {best:.3f})")
+        return "   ·   ".join(parts)

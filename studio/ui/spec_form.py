@@ -1,0 +1,307 @@
+"""A form generated from any spec dataclass (`core.specs.fields_of`): one tab per section, one row
+per field (label, editor, unit, reset), tooltips from the help texts, advanced fields behind a
+toggle, validation through `spec_from_dict` on every edit, Load/Save YAML.
+
+    form = SpecForm(InstanceSegmentationSpec, defaults=default_spec)
+    form.set_spec(spec); form.spec()  # the validated dataclass, or None (form.errors says why)
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton,
+                               QScrollArea, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+
+from core.errors import SpecError
+from core.specs import FieldInfo, fields_of, load_spec_file, save_spec_file, spec_from_dict, spec_to_dict
+from studio.ui.spec_fields import FieldEditor, fmt_value, make_editor
+
+INVALID_STYLE = "border: 1px solid #d9443a; border-radius: 3px;"
+ACRONYMS = {"fpn": "FPN", "rpn": "RPN", "nms": "NMS", "bn": "BN", "amp": "AMP", "lr": "LR", "l2": "L2",
+            "im": "image", "mrcnn": "Mask R-CNN", "ap": "AP", "onnx": "ONNX", "rgb": "RGB", "pth": "pth"}
+
+
+def pretty_label(label: str) -> str:
+    """"rpn pre nms top n train" -> "RPN pre NMS top n train"; first letter capitalized."""
+    words = [ACRONYMS.get(w.lower(), w) for w in label.split(" ")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+class _Row:
+    def __init__(self, info: FieldInfo, editor: FieldEditor, form: QFormLayout, label: QLabel,
+                 reset: QToolButton, tab: int):
+        self.info, self.editor, self.form, self.label, self.reset, self.tab = info, editor, form, label, reset, tab
+
+
+class SpecForm(QWidget):
+    changed = Signal()              # after any edit (valid or not)
+    validity_changed = Signal(bool)
+
+    def __init__(self, spec_cls: type, defaults: Any = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.spec_cls = spec_cls
+        self.defaults = defaults if defaults is not None else spec_cls()
+        self.rows: dict[str, _Row] = {}
+        self.errors: list[str] = []
+        self._spec: Any = None
+        self._loading = False
+        self._read_only = False
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self._tab_titles: list[str] = []
+        self.top_form = QFormLayout()        # top-level scalars (e.g. task) sit above the tabs
+        for info in fields_of(spec_cls):
+            if not info.is_section:
+                self._add_row(self.top_form, info, -1)
+        for info in fields_of(spec_cls):
+            if info.is_section:
+                self._add_tab(info.label.title(), list(fields_of(info.type, info.path + ".")), info.help)
+
+        self.advanced = QCheckBox("Show advanced settings")
+        self.advanced.setToolTip("Show the settings most runs leave at their defaults")
+        self.advanced.toggled.connect(self._apply_advanced)
+        self.load_button = QPushButton("Load YAML...")
+        self.load_button.setToolTip("Fill the form from a spec file (the same YAML `studio train --spec` reads)")
+        self.load_button.clicked.connect(self._load_dialog)
+        self.save_button = QPushButton("Save YAML...")
+        self.save_button.setToolTip("Write the spec to a YAML file (with each key's help as a comment)")
+        self.save_button.clicked.connect(self._save_dialog)
+        bar = QHBoxLayout()
+        bar.addWidget(self.advanced)
+        bar.addStretch(1)
+        bar.addWidget(self.load_button)
+        bar.addWidget(self.save_button)
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("SpecErrors")
+        self.error_label.setProperty("role", "error")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        self.note_label = QLabel()
+        self.note_label.setProperty("role", "hint")
+        self.note_label.setWordWrap(True)
+        self.note_label.hide()
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(bar)
+        lay.addLayout(self.top_form)
+        lay.addWidget(self.tabs, 1)
+        lay.addWidget(self.error_label)
+        lay.addWidget(self.note_label)
+        self.set_spec(self.defaults)
+        self._apply_advanced(False)
+
+    # -- building ---------------------------------------------------------------------------
+    def _add_tab(self, title: str, infos: list[FieldInfo], help_text: str) -> None:
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        if help_text:
+            hint = QLabel(help_text)
+            hint.setProperty("role", "hint")
+            hint.setWordWrap(True)
+            outer.addWidget(hint)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        outer.addLayout(form)
+        outer.addStretch(1)
+        tab = len(self._tab_titles)
+        for info in infos:
+            if info.is_section:   # deeper nesting: a titled sub-form
+                sub = QLabel(f"<b>{info.label.title()}</b>")
+                sub.setToolTip(info.help)
+                form.addRow(sub)
+                for child in fields_of(info.type, info.path + "."):
+                    self._add_row(form, child, tab)
+                continue
+            self._add_row(form, info, tab)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(page)
+        self.tabs.addTab(scroll, title)
+        self.tabs.setTabToolTip(tab, help_text)
+        self._tab_titles.append(title)
+
+    def _add_row(self, form: QFormLayout, info: FieldInfo, tab: int) -> None:
+        editor = make_editor(info, self._edited)
+        label = QLabel(pretty_label(info.label))
+        label.setToolTip(editor.widget.toolTip() + ("\n(advanced setting)" if info.advanced else ""))
+        if info.advanced:
+            label.setProperty("role", "hint")
+        label.setBuddy(editor.focus_widget)
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(editor.widget, 1)
+        unit = QLabel(info.unit or "")
+        unit.setMinimumWidth(46)
+        unit.setProperty("role", "hint")
+        row.addWidget(unit)
+        reset = QToolButton(text="↺")
+        reset.setObjectName(f"reset:{info.path}")
+        reset.setAutoRaise(True)
+        policy = reset.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)   # the editor keeps its width when the reset hides
+        reset.setSizePolicy(policy)
+        reset.clicked.connect(lambda _=False, p=info.path: self.reset_field(p))
+        row.addWidget(reset)
+        form.addRow(label, holder)
+        self.rows[info.path] = _Row(info, editor, form, label, reset, tab)
+
+    # -- values -----------------------------------------------------------------------------
+    def _default_of(self, path: str) -> Any:
+        value = self.defaults
+        for part in path.split("."):
+            value = getattr(value, part)
+        return value
+
+    def set_spec(self, spec: Any) -> None:
+        """Show a spec (any instance of the form's class) in the editors and validate it."""
+        data = spec_to_dict(spec)
+        self._loading = True
+        try:
+            for path, row in self.rows.items():
+                value = data
+                for part in path.split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                row.editor.set_value(value)
+        finally:
+            self._loading = False
+        self.validate()
+
+    def reset_field(self, path: str) -> None:
+        self.rows[path].editor.set_value(self._default_of(path))
+        self._edited()
+
+    def raw_values(self) -> tuple[dict[str, Any], list[str]]:
+        """The nested dict the editors hold, plus sentences for texts that do not parse."""
+        data: dict[str, Any] = {}
+        problems: list[str] = []
+        for path, row in self.rows.items():
+            try:
+                value = row.editor.value()
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            *parents, leaf = path.split(".")
+            node = data
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value
+        return data, problems
+
+    def validate(self) -> Any:
+        data, problems = self.raw_values()
+        spec = None
+        if problems:
+            errors = problems
+        else:
+            try:
+                spec, errors = spec_from_dict(self.spec_cls, data), []
+            except SpecError as exc:
+                errors = [line[2:] if line.startswith("- ") else line
+                          for line in str(exc).removeprefix("The spec is not valid:").strip().splitlines()]
+        was_valid = self._spec is not None
+        self._spec, self.errors = spec, errors
+        self._show_errors()
+        self._update_resets(data)
+        if was_valid != (spec is not None):
+            self.validity_changed.emit(spec is not None)
+        return spec
+
+    def spec(self) -> Any:
+        """The validated spec, or None while the form holds a problem (see `errors`)."""
+        return self._spec
+
+    def is_valid(self) -> bool:
+        return self._spec is not None
+
+    def _edited(self) -> None:
+        if self._loading:
+            return
+        self.validate()
+        self.changed.emit()
+
+    # -- presentation -----------------------------------------------------------------------
+    def _show_errors(self) -> None:
+        text = "\n".join(f"• {e.rstrip('.')}." for e in self.errors)
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(self.errors))
+        bad_tabs: set[int] = set()
+        for path, row in self.rows.items():
+            pattern = re.compile(r"(?<![\w.])" + re.escape(path) + r"(?![\w])")
+            bad = any(pattern.search(e) for e in self.errors)
+            row.editor.focus_widget.setStyleSheet(INVALID_STYLE if bad else "")
+            row.editor.widget.setProperty("invalid", bad)
+            if bad:
+                bad_tabs.add(row.tab)
+                if row.info.advanced and not self.advanced.isChecked():
+                    self.advanced.setChecked(True)   # never hide the field that needs fixing
+        for i, title in enumerate(self._tab_titles):
+            self.tabs.setTabText(i, f"{title} ⚠" if i in bad_tabs else title)
+
+    def invalid_fields(self) -> list[str]:
+        return [p for p, r in self.rows.items() if r.editor.widget.property("invalid")]
+
+    def _update_resets(self, data: dict[str, Any]) -> None:
+        for path, row in self.rows.items():
+            value = data
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            default = self._default_of(path)
+            differs = value != (list(default) if isinstance(default, tuple) else default)
+            row.reset.setVisible(differs and not self._read_only)
+            row.reset.setToolTip(f"Reset to the default: {fmt_value(default) or '(empty)'}")
+
+    def _apply_advanced(self, show: bool) -> None:
+        for row in self.rows.values():
+            if row.info.advanced:
+                row.form.setRowVisible(row.label, show)
+
+    def set_read_only(self, read_only: bool, note: str = "") -> None:
+        """Show without editing (an existing run keeps its spec); Save YAML still works."""
+        self._read_only = read_only
+        for row in self.rows.values():
+            row.editor.set_read_only(read_only)
+        self.load_button.setEnabled(not read_only)
+        self.note_label.setText(note)
+        self.note_label.setVisible(bool(note))
+        self.validate()
+
+    # -- files ------------------------------------------------------------------------------
+    def load_yaml(self, path: str | Path) -> bool:
+        """Fill the form from a YAML spec; on a problem, say so and keep the form as it was."""
+        try:
+            spec = load_spec_file(self.spec_cls, path)
+        except SpecError as exc:
+            self.errors = [f"Could not load {Path(path).name}: {exc}"]
+            self.error_label.setText(self.errors[0])
+            self.error_label.show()
+            return False
+        self.set_spec(spec)
+        self.changed.emit()
+        return True
+
+    def save_yaml(self, path: str | Path) -> bool:
+        spec = self.validate()
+        if spec is None:
+            self.error_label.setText("Fix the problems above before saving:\n" + self.error_label.text())
+            return False
+        save_spec_file(spec, path)
+        return True
+
+    def _load_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load a spec", "", "YAML spec (*.yaml *.yml);;All files (*)")
+        if path:
+            self.load_yaml(path)
+
+    def _save_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the spec", "spec.yaml", "YAML spec (*.yaml *.yml)")
+        if path:
+            self.save_yaml(path)
