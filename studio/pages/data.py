@@ -1,9 +1,41 @@
-"""The Data page (placeholder until its page is built)."""
+"""The Data page: browse the project's labeled images (a lazy thumbnail grid with split and class
+filters), its numbers (split sizes, per-class counts overall and per split), the selected image
+drawn with its annotations; import (check → report → commit), split and export COCO, each off
+the GUI thread with progress. Video projects list their clips and action labels instead.
+
+Keys: Ctrl+I import; in the grid, arrows move the selection.
+"""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout
+from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from core.datasets.browse import category_styles, image_ids_with_category, images_per_category
+from core.datasets.stats import dataset_stats
+from core.families import family_info
+from core.project import catalog
+from studio.controllers.data_tasks import DataTask
 from studio.pages.base import Page, header
+from studio.pages.data_actions import ActionsBar, SplitDialog
+from studio.pages.data_clips import ClipsBrowser
+from studio.pages.data_details import DatasetSummary, ImageDetails
+from studio.ui.annotation_doc import doc_for_image
+from studio.ui.import_dialog import FORMATS, ImportDialog
+from studio.ui.thumbnails import ThumbnailGrid, ThumbRow
+
+VIDEO_TASKS = ("action_recognition",)
+EMPTY, IMAGES, CLIPS = 0, 1, 2
+
+
+def _group(title: str, widget: QWidget) -> QGroupBox:
+    box = QGroupBox(title)
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(8, 8, 8, 8)
+    lay.addWidget(widget)
+    return box
 
 
 class DataPage(Page):
@@ -13,9 +45,232 @@ class DataPage(Page):
 
     def __init__(self, session, jobs, parent=None):
         super().__init__(session, jobs, parent)
+        self.styles: dict = {}
+        self.stats: dict | None = None
+        self.formats: list[str] = []
+        self.split_values = (0.2, 0.0, 0)
+        self.import_dialog: ImportDialog | None = None
+        self.split_dialog: SplitDialog | None = None
+        self._dirty = True
+
+        self.actions = ActionsBar()
+        self.actions.import_clicked.connect(self.open_import_dialog)
+        self.actions.split_clicked.connect(self.open_split_dialog)
+        self.actions.export_clicked.connect(self.export_dialog)
+
+        self.empty_text = QLabel("This project has no images yet. Import a COCO file or a labelme folder to start.")
+        self.empty_text.setProperty("role", "subtitle")
+        self.empty_text.setWordWrap(True)
+        self.empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_import = QPushButton("Import labeled images…")
+        self.empty_import.setProperty("primary", True)
+        self.empty_import.clicked.connect(self.open_import_dialog)
+        empty = QWidget()
+        el = QVBoxLayout(empty)
+        el.addStretch(1)
+        el.addWidget(self.empty_text)
+        el.addWidget(self.empty_import, 0, Qt.AlignmentFlag.AlignHCenter)
+        el.addStretch(2)
+
+        self.split_filter, self.class_filter = QComboBox(), QComboBox()
+        self.split_filter.setToolTip("Show the images of one split")
+        self.class_filter.setToolTip("Show the images holding at least one annotation of a class")
+        self.split_filter.currentIndexChanged.connect(self._apply_filter)
+        self.class_filter.currentIndexChanged.connect(self._apply_filter)
+        self.shown = QLabel()
+        self.shown.setProperty("role", "hint")
+        self.grid = ThumbnailGrid()
+        self.grid.image_selected.connect(self.show_image)
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("Split"))
+        filters.addWidget(self.split_filter)
+        filters.addWidget(QLabel("Class"))
+        filters.addWidget(self.class_filter, 1)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addLayout(filters)
+        ll.addWidget(self.shown)
+        ll.addWidget(self.grid, 1)
+        self.summary = DatasetSummary()
+        self.details = ImageDetails()
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(_group("Dataset", self.summary))
+        right.addWidget(_group("Selected image", self.details))
+        right.setStretchFactor(0, 1)
+        right.setStretchFactor(1, 3)
+        right.setChildrenCollapsible(False)
+        browser = QSplitter(Qt.Orientation.Horizontal)
+        browser.addWidget(left)
+        browser.addWidget(right)
+        browser.setStretchFactor(0, 1)
+        browser.setStretchFactor(1, 1)
+        browser.setSizes([470, 610])
+        self.clips = ClipsBrowser()
+
+        self.stack = QStackedWidget()
+        for w in (empty, browser, self.clips):
+            self.stack.addWidget(w)
         lay = QVBoxLayout(self)
-        lay.addWidget(header("Data"))
-        lay.addStretch(1)
+        lay.addWidget(header("Data", "Browse the labeled images, their classes and splits; import, split and "
+                                     "export."))
+        lay.addWidget(self.actions)
+        lay.addWidget(self.stack, 1)
+        session.data_changed.connect(self._request_refresh)
+
+    # -- refresh ------------------------------------------------------------------------------
+    def on_project_changed(self, project) -> None:
+        self.grid.thumbs.set_rows([])
+        self.details.clear()
+        self._request_refresh()
+
+    def on_shown(self) -> None:
+        if self._dirty:
+            self.refresh()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._dirty:
+            self.refresh()
+
+    def _request_refresh(self) -> None:
+        self._dirty = True
+        if self.isVisible():
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read everything shown from the project (a few aggregate queries)."""
+        self._dirty = False
+        project = self.project
+        if project is None:
+            self.stack.setCurrentIndex(EMPTY)
+            return
+        info = family_info(project.task)
+        self.formats = [f for f in info.import_formats if f in FORMATS]
+        no_import = ("" if self.formats else f"Importing {', '.join(info.import_formats)} data into {info.title} "
+                     "projects is not available on this page yet.")
+        for b in (self.actions.import_button, self.empty_import):
+            b.setToolTip(no_import or self.actions.import_button.toolTip())
+        self.empty_import.setEnabled(bool(self.formats))
+        if project.task in VIDEO_TASKS:
+            self.actions.set_enabled(bool(self.formats), False)
+            self.clips.refresh(project)
+            self.stack.setCurrentIndex(CLIPS)
+            return
+        self.stats = dataset_stats(project)
+        has_images = self.stats["images"] > 0
+        self.actions.set_enabled(bool(self.formats), has_images)
+        if not has_images:
+            self.stack.setCurrentIndex(EMPTY)
+            return
+        self.stack.setCurrentIndex(IMAGES)
+        self.styles = category_styles(project)
+        self.summary.set_stats(self.stats)
+        root = str(project.root)
+        selected = self.grid.current_image()
+        self.grid.thumbs.set_rows([
+            ThumbRow(r.id, r.file_name, r.path if Path(r.path).is_absolute() else f"{root}/{r.path}", r.split,
+                     r.width, r.height) for r in catalog.images(project)])
+        self._fill_filters()
+        self._apply_filter(select=selected)
+
+    def _fill_filters(self) -> None:
+        sizes = self.stats["splits"]
+        split, cat = self.split_filter.currentData(), self.class_filter.currentData()
+        for combo in (self.split_filter, self.class_filter):
+            combo.blockSignals(True)
+            combo.clear()
+        self.split_filter.addItem(f"All ({self.stats['images']:,})", None)
+        for s in (*catalog.SPLITS, "unassigned"):
+            if s != "unassigned" or sizes.get(s):
+                self.split_filter.addItem(f"{'not split' if s == 'unassigned' else s} ({sizes.get(s, 0):,})", s)
+        self.class_filter.addItem("All classes", None)
+        per_class = images_per_category(self.project)
+        for cid, style in self.styles.items():
+            self.class_filter.addItem(f"{style.name} ({per_class.get(cid, 0):,} images)", cid)
+        for combo, value in ((self.split_filter, split), (self.class_filter, cat)):
+            index = combo.findData(value)
+            combo.setCurrentIndex(max(0, index))
+            combo.blockSignals(False)
+
+    def _apply_filter(self, *_args, select: int | None = None) -> None:
+        if self.project is None:
+            return
+        cat = self.class_filter.currentData()
+        ids = image_ids_with_category(self.project, cat) if cat is not None else None
+        self.grid.thumbs.set_filter(self.split_filter.currentData(), ids)
+        model = self.grid.thumbs
+        self.shown.setText(f"{model.rowCount():,} of {model.total:,} images shown")
+        if select is None or not self.grid.select_image(select):
+            if model.rowCount():
+                self.grid.select_image(model.row(0).id)
+            else:
+                self.details.clear("No image matches the filters.")
+
+    def show_image(self, image_id: int) -> None:
+        if self.project is None:
+            return
+        doc = doc_for_image(self.project, image_id, self.styles)
+        row = self.grid.thumbs.row_of(image_id)
+        split = self.grid.thumbs.row(row).split if row is not None else None
+        self.details.show_image(doc, split)
+
+    # -- actions ------------------------------------------------------------------------------
+    def open_import_dialog(self) -> ImportDialog | None:
+        if self.project is None or not self.formats or self.actions.busy:
+            return None
+        self.import_dialog = ImportDialog(self.project.root, tuple(self.formats), self)
+        self.import_dialog.imported.connect(self._on_imported)
+        self.import_dialog.open()
+        return self.import_dialog
+
+    def _on_imported(self, result) -> None:
+        if result.images:
+            self.actions.status.setText(f"Imported {result.images:,} image(s) and {result.annotations:,} "
+                                        f"annotation(s) as import {result.import_id}.")
+        else:
+            self.actions.status.setText("Nothing new was imported: every usable image was already in the project.")
+        self.session.data_changed.emit()
+
+    def open_split_dialog(self) -> SplitDialog | None:
+        if self.project is None or self.actions.busy:
+            return None
+        val, test, seed = self.split_values
+        self.split_dialog = SplitDialog(val, test, seed, self.stats["images"] if self.stats else 0, self)
+        self.split_dialog.accepted.connect(lambda: self.split(*self.split_dialog.values()))
+        self.split_dialog.open()
+        return self.split_dialog
+
+    def split(self, val: float, test: float, seed: int) -> None:
+        from core.datasets.split import split_project
+
+        self.split_values = (val, test, seed)
+        task = DataTask(self.project.root, lambda p, _r: split_project(p, val=val, test=test, seed=seed), "The split")
+        self.actions.run(task, "Splitting…", lambda sizes: self._after_split(sizes, seed))
+
+    def _after_split(self, sizes: dict, seed: int) -> str:
+        self.session.data_changed.emit()
+        return f"Split with seed {seed}: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()) + "."
+
+    def export_dialog(self) -> None:
+        if self.project is None or self.actions.busy:
+            return
+        path = self._ask_export_path()
+        if path:
+            self.export_to(path)
+
+    def _ask_export_path(self) -> str:
+        default = str(Path.home() / f"{self.project.name}_coco.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Export COCO annotations", default, "COCO JSON (*.json)")
+        return path
+
+    def export_to(self, path: str) -> None:
+        from core.datasets.coco import export_coco
+
+        task = DataTask(self.project.root, lambda p, _r: export_coco(p, path), "The export")
+        self.actions.run(task, "Exporting…", lambda s: (
+            f"Wrote {s['path']}: {s['images']:,} images, {s['annotations']:,} annotations, {s['categories']} "
+            f"categories (file names relative to {s['images_root']})."))
 
 
 PAGE = DataPage
