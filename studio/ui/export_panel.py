@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 
 from studio.ui.job_progress import JobProgress
 
-QUANTIZATION_LATER = "arrives with quantization (QAT and INT8 calibration) in a later version"
+QUANTIZATION_LATER = "with quantization (QAT and INT8 calibration) in a later version"
 DEFAULT_OPSET = 17
 
 
@@ -56,8 +56,8 @@ class ExportPanel(QWidget):
         self.trt_reason = trt_reason if not trt_ok else "Building TensorRT engines arrives in a later version."
         self.precision = QComboBox()
         add_choice(self.precision, "FP32", "fp32", tip="Full precision: the trained model's accuracy.")
-        add_choice(self.precision, "FP16", "fp16", enabled=False, tip=f"FP16 {QUANTIZATION_LATER}.")
-        add_choice(self.precision, "INT8 (Q/DQ)", "int8", enabled=False, tip=f"INT8 {QUANTIZATION_LATER}.")
+        add_choice(self.precision, "FP16", "fp16", enabled=False, tip=f"FP16 arrives {QUANTIZATION_LATER}.")
+        add_choice(self.precision, "INT8 (Q/DQ)", "int8", enabled=False, tip=f"INT8 arrives {QUANTIZATION_LATER}.")
         self.opset = QSpinBox()
         self.opset.setRange(11, 21)
         self.opset.setValue(DEFAULT_OPSET)
@@ -71,7 +71,7 @@ class ExportPanel(QWidget):
         form.addRow("Precision", self.precision)
         form.addRow("ONNX opset", self.opset)
         form.addRow("", self.evaluate)
-        self.note = QLabel(f"TensorRT: {self.trt_reason} FP16 and INT8 {QUANTIZATION_LATER.replace("arrives", "arrive")}.")
+        self.note = QLabel(f"TensorRT: {self.trt_reason} FP16 and INT8 arrive {QUANTIZATION_LATER}.")
         self.note.setWordWrap(True)
         self.note.setProperty("role", "hint")
         self.button = QPushButton("Export")
