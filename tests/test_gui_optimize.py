@@ -1,0 +1,135 @@
+"""The Optimize page: the trained run's checkpoint is listed, an export started from the page
+runs as a worker job and adds an ONNX row with its accuracy delta, evaluation of an artifact
+stores metrics, unavailable formats/precisions and later sections say why."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGroupBox, QLabel, QPushButton
+
+from core.project import Project, runs
+from core.runtime.tensorrt_backend import tensorrt_available
+from optimize_preview_support import trained_project_copy
+from studio.controllers.jobs import JobController
+from studio.pages.optimize import LATER, OptimizePage
+from studio.session import Session
+from studio.ui.artifact_table import GREEN, RED
+from studio.ui.export_panel import choice_enabled
+
+JOB_TIMEOUT_MS = 240_000
+
+
+@pytest.fixture(scope="module")
+def trained_root(tmp_path_factory):
+    return trained_project_copy(tmp_path_factory)
+
+
+@pytest.fixture
+def page(qtbot, trained_root):
+    session, jobs = Session(), JobController()
+    page = OptimizePage(session, jobs)
+    qtbot.addWidget(page)
+    session.open_project(trained_root)
+    page.resize(1100, 700)
+    page.show()
+    yield page
+    jobs.stop_all(grace_ms=1000)
+    jobs.wait_all(15_000)
+    session.close_project()
+
+
+def column(table, title: str) -> int:
+    return [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())].index(title)
+
+
+def test_lists_the_trained_checkpoint_with_its_metrics(page):
+    assert page.run_combo.currentText() == "r"
+    table = page.table
+    assert table.rowCount() == 1
+    assert table.item(0, column(table, "Kind")).text() == "Checkpoint (trained model)"
+    assert table.item(0, column(table, "File")).text() == "model.pt"
+    assert table.item(0, column(table, "Precision")).text() == "FP32"
+    assert table.item(0, column(table, "Size")).text().endswith("MB")
+    assert table.item(0, column(table, "AP")).text() != ""            # the trainer's final evaluation
+    assert table.item(0, column(table, "Δ mask_AP")).text() == "reference"
+    assert page.export_panel.button.isEnabled()
+
+
+def test_export_job_adds_an_onnx_row_with_its_delta(page, qtbot):
+    changed = []
+    page.session.artifacts_changed.connect(lambda: changed.append(True))
+    page.export_panel.opset.setValue(17)
+    qtbot.mouseClick(page.export_panel.button, Qt.MouseButton.LeftButton)
+    job = page.jobs.jobs[-1]
+    assert (job.verb, job.run) == ("export", "r")
+    assert not page.export_panel.button.isEnabled()                  # one export of a run at a time
+    qtbot.waitUntil(lambda: not job.is_active, timeout=JOB_TIMEOUT_MS)
+    assert job.status == "done", job.message
+    qtbot.waitUntil(lambda: page.table.rowCount() == 2)
+    assert changed, "artifacts_changed is emitted after the export"
+
+    table, row = page.table, page.table.row_of("onnx")
+    assert table.item(row, column(table, "Kind")).text() == "ONNX"
+    assert table.item(row, column(table, "File")).text() == "model.onnx"
+    delta_item = table.item(row, column(table, "Δ mask_AP"))
+    delta = delta_item.data(Qt.ItemDataRole.UserRole)
+    assert delta is not None and delta_item.text() == f"{delta:+.3f}"
+    assert delta_item.foreground().color().name() == (GREEN if delta >= -0.01 else RED)
+    assert "Exported model.onnx" in page.export_panel.progress.label.text()
+    assert page.export_panel.button.isEnabled()
+    project = page.project
+    onnx = runs.artifacts(project, runs.get_run(project, "r").id, kind="onnx")
+    assert len(onnx) == 1 and onnx[0].meta["opset"] == 17
+
+
+def test_evaluate_artifact_stores_its_metrics(page, qtbot):
+    page.table.selectRow(0)                                          # the trained checkpoint
+    assert page.evaluate_button.isEnabled()
+    qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
+    job = page.jobs.jobs[-1]
+    assert job.verb == "evaluate"
+    qtbot.waitUntil(lambda: not job.is_active, timeout=JOB_TIMEOUT_MS)
+    assert job.status == "done", job.message
+    qtbot.waitUntil(lambda: "Evaluated model.pt" in page.eval_progress.label.text())
+    project = Project.open(page.project.root)
+    try:
+        run = runs.get_run(project, "r")
+        ckpt = runs.artifacts(project, run.id, kind="checkpoint")[0]
+        assert "mask_AP" in runs.latest_metrics(project, run.id, artifact_id=ckpt.id)
+    finally:
+        project.close()
+
+
+def test_unavailable_formats_and_sections_say_why(page):
+    panel = page.export_panel
+    ok, reason = tensorrt_available()
+    assert not choice_enabled(panel.format, "tensorrt")
+    index = panel.format.findData("tensorrt")
+    if not ok:
+        assert panel.format.itemData(index, Qt.ItemDataRole.ToolTipRole).endswith(reason)
+        assert reason in panel.note.text()
+    assert choice_enabled(panel.format, "onnx") and choice_enabled(panel.precision, "fp32")
+    for p in ("fp16", "int8"):
+        assert not choice_enabled(panel.precision, p)
+        assert "quantization" in panel.precision.itemData(panel.precision.findData(p), Qt.ItemDataRole.ToolTipRole)
+    titles = [page.sections.tabText(i) for i in range(page.sections.count())]
+    assert titles == ["Export", "Prune", "Retrain", "Quantization-aware training", "INT8 calibration"]
+    for i in range(1, page.sections.count()):
+        tab = page.sections.widget(i)
+        box = tab.findChild(QGroupBox)
+        assert box is not None and not box.isEnabled()
+        assert LATER in box.findChild(QLabel).text()
+        assert not tab.findChildren(QPushButton)                      # no controls that do nothing
+
+
+def test_project_without_trained_run_disables_export(qtbot, make_seg_project):
+    session, jobs = Session(), JobController()
+    page = OptimizePage(session, jobs)
+    qtbot.addWidget(page)
+    project = make_seg_project(num_images=6)
+    session.open_project(project.root)
+    assert page.run_combo.count() == 0 and not page.run_combo.isEnabled()
+    assert "No trained run yet" in page.run_hint.text()
+    assert not page.export_panel.button.isEnabled()
+    assert page.table.rowCount() == 0
+    session.close_project()
