@@ -78,3 +78,22 @@ def test_failures_leave_nothing_behind(tmp_path):
         create_project(NewProjectRequest(tmp_path / "empty", "instance_segmentation", "p",
                                          DataSource("sample", sample_images=1, sample_size=64, val_fraction=0.5)))
     assert (tmp_path / "empty").is_dir() and not any((tmp_path / "empty").iterdir())
+
+
+def test_peek_reads_name_task_and_counts_without_writing(tmp_path):
+    from core.project.peek import peek_project
+
+    with Project.create(tmp_path / "p", "detection", name="Cars") as project:
+        runs.create_run(project, "r1", "detection", "task: detection\n")
+    before = (tmp_path / "p" / "project.db").stat().st_mtime_ns
+    peek = peek_project(tmp_path / "p")
+    assert (peek.exists, peek.name, peek.task, peek.images, peek.runs, peek.problem) == (
+        True, "Cars", "detection", 0, 1, None)
+    assert (tmp_path / "p" / "project.db").stat().st_mtime_ns == before
+    gone = peek_project(tmp_path / "gone")
+    assert not gone.exists and "no longer exists" in gone.problem
+    (tmp_path / "plain").mkdir()
+    assert "no longer holds a Studio project" in peek_project(tmp_path / "plain").problem
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "project.db").write_text("not sqlite")
+    assert "cannot be read" in peek_project(tmp_path / "bad").problem

@@ -1,0 +1,209 @@
+"""Step 4 (families that train): model size profile, backbone, and optional local pretrained
+weights — picked from the torch hub cache or a file — checked off the GUI thread."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QPushButton,
+                               QRadioButton, QVBoxLayout, QWidget, QWizardPage)
+
+from studio.wizard.background import TaskSlot
+from studio.wizard.environment import Environment, field_choices
+from studio.wizard.widgets import Message
+
+NO_WEIGHTS = "None: train from scratch"
+
+
+class ModelPage(QWizardPage):
+    def __init__(self, wizard, parent=None):
+        super().__init__(parent)
+        self.wiz = wizard
+        self.setTitle("Model")
+        self.setSubTitle("Pick the model's size and backbone, and optionally weights to start from (transfer "
+                         "learning). Every setting can be changed on the next step.")
+        self.cpu = QRadioButton("&CPU: a small model sized to train on this computer's processor")
+        self.gpu = QRadioButton("&GPU: the full-size model (torchvision's defaults)")
+        self.cpu.setObjectName("ProfileCpu")
+        self.gpu.setObjectName("ProfileGpu")
+        self.profiles = QButtonGroup(self)
+        for b in (self.cpu, self.gpu):
+            self.profiles.addButton(b)
+        self.hardware = Message()
+        self.backbone = QComboBox()
+        self.backbone.setObjectName("Backbone")
+        self.backbone.setToolTip("Deeper backbones are more accurate and slower.")
+        self.weights = QComboBox()
+        self.weights.setObjectName("Weights")
+        self.weights.setMinimumWidth(380)
+        self.weights.setToolTip("A torchvision ResNet .pth (backbone) or a whole Mask R-CNN checkpoint; "
+                                "files are read safely (weights only) and nothing is downloaded.")
+        self.browse = QPushButton("Browse...")
+        self.browse.setToolTip("Choose a local .pth / .pt weights file")
+        self.weights_message = Message()
+        self.weights_message.setObjectName("WeightsMessage")
+        self.status = Message()
+
+        profile_box = QVBoxLayout()
+        profile_box.addWidget(self.cpu)
+        profile_box.addWidget(self.gpu)
+        profile_box.addWidget(self.hardware)
+        weights_row = QHBoxLayout()
+        weights_row.addWidget(self.weights, 1)
+        weights_row.addWidget(self.browse)
+        weights_box = QWidget()
+        weights_box.setLayout(weights_row)
+        weights_row.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        form.addRow("Profile:", profile_box)
+        form.addRow("&Backbone:", self.backbone)
+        form.addRow("Pretrained &weights:", weights_box)
+        form.addRow("", self.weights_message)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.status)
+        lay.addLayout(form)
+        lay.addStretch(1)
+
+        self.env: Environment | None = None
+        self._user_backbone = False
+        self._user_profile = False
+        self.check_slot = TaskSlot(self)
+        self.checked: dict[tuple[str, str], str | None] = {}   # (file, backbone) -> problem or None
+        self._checking: tuple[str, str] | None = None
+        self._descriptions: dict[tuple[str, str], str] = {}
+        self.cpu.toggled.connect(self._profile_changed)
+        for b in (self.cpu, self.gpu):
+            b.clicked.connect(lambda _c=False: setattr(self, "_user_profile", True))
+        self.backbone.activated.connect(self._backbone_chosen)
+        self.weights.currentIndexChanged.connect(lambda _i: self._check_weights())
+        self.browse.clicked.connect(self.browse_weights)
+        self._set_enabled(False)
+
+    # -- environment ------------------------------------------------------------------------
+    def initializePage(self) -> None:  # noqa: N802 - Qt override
+        task = self.wiz.family_page.family().name
+        env = self.wiz.environments.get(task)
+        if env is None:
+            self.status.note("Loading the model library and looking for a GPU and cached weights...")
+            self.wiz.probe(task)
+        elif self.env is None or self.env.task != task:
+            self.environment_ready(env)
+        self.completeChanged.emit()
+
+    def cleanupPage(self) -> None:  # noqa: N802 - Back keeps what was entered
+        pass
+
+    def environment_ready(self, env: Environment) -> None:
+        """Called by the wizard when the probe for a family finished."""
+        if env.task != self.wiz.family_page.family().name:
+            return
+        first = self.env is None or self.env.task != env.task
+        self.env = env
+        self.status.clear_message()
+        if first:
+            self.backbone.clear()
+            self.backbone.addItems(list(field_choices(env.family.spec_class, "model.backbone")))
+            if not self._user_profile:
+                (self.gpu if env.cuda else self.cpu).setChecked(True)
+            self._fill_weights()
+        self.hardware.note(f"GPU found: {env.gpu_name}." if env.cuda else
+                           "No CUDA GPU here: the CPU profile trains in minutes; GPU settings would be very slow.")
+        self._profile_changed()
+        self._set_enabled(True)
+
+    def environment_failed(self, task: str, sentence: str) -> None:
+        if task == self.wiz.family_page.family().name:
+            self.status.error(f"The model library could not be loaded: {sentence}")
+
+    def _set_enabled(self, on: bool) -> None:
+        for w in (self.cpu, self.gpu, self.backbone, self.weights, self.browse):
+            w.setEnabled(on)
+
+    def _fill_weights(self) -> None:
+        current = self.pretrained()
+        self.weights.blockSignals(True)
+        self.weights.clear()
+        self.weights.addItem(NO_WEIGHTS, "")
+        for path in self.env.cached if self.env else []:
+            self.weights.addItem(f"{path.name}  (torch hub cache)", str(path))
+        self.weights.blockSignals(False)
+        if current:
+            self.set_weights(current)
+
+    # -- choices ----------------------------------------------------------------------------
+    def profile(self) -> str:
+        return "gpu" if self.gpu.isChecked() else "cpu"
+
+    def _profile_changed(self, *_args) -> None:
+        if self.env is not None and not self._user_backbone:
+            default = self.env.family.default_spec(self.profile()).model.backbone
+            self.backbone.setCurrentText(default)
+            self._check_weights()
+        self.completeChanged.emit()
+
+    def _backbone_chosen(self, _index: int) -> None:
+        self._user_backbone = True
+        self._check_weights()
+
+    def pretrained(self) -> str:
+        return str(self.weights.currentData() or "")
+
+    def set_weights(self, path: str) -> None:
+        index = self.weights.findData(path)
+        if index < 0:
+            self.weights.addItem(Path(path).name, path)
+            index = self.weights.count() - 1
+        self.weights.setCurrentIndex(index)
+
+    def browse_weights(self) -> None:
+        start = str(self.env.hub_dir) if self.env and self.env.hub_dir and self.env.hub_dir.is_dir() else ""
+        chosen, _ = QFileDialog.getOpenFileName(self, "Choose pretrained weights", start,
+                                                "PyTorch weights (*.pth *.pt);;All files (*)")
+        if chosen:
+            self.set_weights(chosen)
+
+    # -- weights check ----------------------------------------------------------------------
+    def _check_weights(self) -> None:
+        path, backbone = self.pretrained(), self.backbone.currentText()
+        key = (path, backbone)
+        if not path:
+            self.weights_message.note("The model starts from random weights; it needs more steps to learn.")
+        elif key in self.checked:
+            self._show_check(key)
+        else:
+            from core.families.pretrained import check_weights
+
+            self._checking = key
+            self.weights_message.note(f"Checking {Path(path).name}...")
+            self.check_slot.start(lambda reporter: check_weights(path, backbone).describe(),
+                                  on_done=lambda text: self._weights_checked(key, None, text),
+                                  on_error=lambda sentence: self._weights_checked(key, sentence, ""))
+        self.completeChanged.emit()
+
+    def _weights_checked(self, key, problem: str | None, description: str) -> None:
+        self._checking = None
+        self.checked[key] = problem
+        self._descriptions[key] = description
+        if key == (self.pretrained(), self.backbone.currentText()):
+            self._show_check(key)
+        self.completeChanged.emit()
+
+    def _show_check(self, key) -> None:
+        problem = self.checked[key]
+        if problem:
+            self.weights_message.error(problem)
+        else:
+            self.weights_message.ok(f"Usable: {self._descriptions.get(key, '')}")
+
+    def problem(self) -> str | None:
+        if self.env is None or self.env.task != self.wiz.family_page.family().name:
+            return "Loading the model library..."
+        key = (self.pretrained(), self.backbone.currentText())
+        if key[0] and key not in self.checked:
+            return "The weights are being checked..."
+        return self.checked.get(key) if key[0] else None
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+        return self.problem() is None
+
+    def choices(self) -> dict:
+        return {"profile": self.profile(), "backbone": self.backbone.currentText(), "pretrained": self.pretrained()}
