@@ -133,3 +133,30 @@ def test_project_without_trained_run_disables_export(qtbot, make_seg_project):
     assert not page.export_panel.button.isEnabled()
     assert page.table.rowCount() == 0
     session.close_project()
+
+
+def test_delta_colors_follow_the_guardrail(qtbot, make_seg_project):
+    project = make_seg_project(num_images=6)
+    run = runs.create_run(project, "r", project.task, "task: instance_segmentation\n")
+    files = {}
+    for rel in ("checkpoints/model.pt", "exports/good.onnx", "exports/bad.onnx"):
+        path = project.run_dir("r") / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * 2048)
+        files[rel] = path
+    ckpt = runs.add_artifact(project, run.id, "checkpoint", files["checkpoints/model.pt"], precision="fp32")
+    runs.record_metrics(project, run.id, {"AP": 0.5, "mask_AP": 0.4}, artifact_id=ckpt)
+    for rel, ap in (("exports/good.onnx", 0.495), ("exports/bad.onnx", 0.45)):
+        a = runs.add_artifact(project, run.id, "onnx", files[rel], precision="fp32")
+        runs.record_metrics(project, run.id, {"AP": ap, "mask_AP": 0.4}, artifact_id=a)
+    session, jobs = Session(), JobController()
+    page = OptimizePage(session, jobs)
+    qtbot.addWidget(page)
+    session.open_project(project.root)
+    table, col = page.table, column(page.table, "Δ AP")
+    texts = {table.item(r, column(table, "File")).text(): table.item(r, col) for r in range(table.rowCount())}
+    assert texts["model.pt"].text() == "reference"
+    assert texts["good.onnx"].text() == "-0.005" and texts["good.onnx"].foreground().color().name() == GREEN
+    assert texts["bad.onnx"].text() == "-0.050" and texts["bad.onnx"].foreground().color().name() == RED
+    assert table.item(0, column(table, "Size")).text() == "2.0 KB"
+    session.close_project()

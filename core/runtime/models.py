@@ -1,0 +1,76 @@
+"""The deployable models of a project — what a preview or an inference job can run: each run's
+registered artifacts (final checkpoint, ONNX exports, engines) plus its step checkpoints still
+on disk, newest run first. Reads the database and lists folders; loads nothing (no torch).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.project import Project, runs
+from core.runtime.base import KIND_BY_SUFFIX
+
+MODEL_KINDS = ("checkpoint", "onnx", "engine")
+KIND_LABELS = {"checkpoint": "PyTorch checkpoint", "onnx": "ONNX", "engine": "TensorRT engine"}
+_STEP_RE = re.compile(r"^step-(\d+)\.pt$")
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    path: Path              # absolute
+    run: str | None         # the run it belongs to (None for a file from elsewhere)
+    kind: str               # checkpoint | onnx | engine
+    label: str              # "r1 · model.onnx (ONNX FP32)"
+    step: int | None = None  # a step checkpoint's step
+
+
+def describe_file(path: str | Path, run: str | None = None) -> ModelChoice | None:
+    """A ModelChoice for any file with a model suffix (None for other files)."""
+    p = Path(path)
+    kind = KIND_BY_SUFFIX.get(p.suffix.lower())
+    if kind is None:
+        return None
+    prefix = f"{run} · " if run else ""
+    return ModelChoice(p, run, kind, f"{prefix}{p.name} ({KIND_LABELS[kind]})")
+
+
+def step_checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
+    """(step, path) of a run's step checkpoints on disk, newest first."""
+    folder = run_dir / "checkpoints"
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _STEP_RE.match(p.name))]
+    return sorted(found, reverse=True)
+
+
+def deployable_models(project: Project) -> list[ModelChoice]:
+    """Every model file of the project that exists, newest run first; within a run the final
+    checkpoint, then exports, then step checkpoints (newest step first)."""
+    out: list[ModelChoice] = []
+    for run in reversed(runs.list_runs(project)):
+        seen: set[Path] = set()
+        registered = [a for a in runs.artifacts(project, run.id) if a.kind in MODEL_KINDS]
+        registered.sort(key=lambda a: (MODEL_KINDS.index(a.kind), -a.id))
+        for a in registered:
+            path = project.resolve(a.path)
+            if not path.is_file() or path in seen:
+                continue
+            seen.add(path)
+            extra = f" {a.precision.upper()}" if a.precision and a.kind != "checkpoint" else ""
+            out.append(ModelChoice(path, run.name, a.kind,
+                                   f"{run.name} · {path.name} ({KIND_LABELS[a.kind]}{extra})"))
+        for step, path in step_checkpoints(project.run_dir(run.name)):
+            if path not in seen:
+                out.append(ModelChoice(path, run.name, "checkpoint", f"{run.name} · step {step} checkpoint", step))
+    return out
+
+
+def siblings(models: list[ModelChoice], choice: ModelChoice) -> list[ModelChoice]:
+    """The chosen model and the other final artifacts of its run (checkpoint, exports) — the
+    candidates a 'fastest back end' measurement compares. Step checkpoints hold other weights,
+    so they are compared with nothing."""
+    if choice.run is None or choice.step is not None:
+        return [choice]
+    same = [m for m in models if m.run == choice.run and m.step is None and m.path != choice.path]
+    return [choice, *same]
