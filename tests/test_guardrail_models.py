@@ -86,3 +86,15 @@ def test_describe_file():
     assert describe_file("/x/model.onnx").kind == "onnx"
     assert describe_file("/x/net.engine").label == "net.engine (TensorRT engine)"
     assert describe_file("/x/notes.txt") is None
+
+
+def test_replacing_an_evaluated_artifact_drops_its_old_metrics(project):
+    """Exporting twice to the same file: the second row replaces the first and its stale metrics."""
+    run = _run(project, "r")
+    path = _file(project, "runs/r/exports/model.onnx")
+    first = runs.add_artifact(project, run.id, "onnx", path)
+    runs.record_metrics(project, run.id, {"AP": 0.3}, artifact_id=first)
+    second = runs.add_artifact(project, run.id, "onnx", path)
+    assert [a.id for a in runs.artifacts(project, run.id)] == [second]
+    assert runs.latest_metrics(project, run.id, artifact_id=first) == {}
+    assert runs.latest_metrics(project, run.id, artifact_id=second) == {}

@@ -145,7 +145,10 @@ def add_artifact(project: Project, run_id: int, kind: str, path: str | Path, fmt
     p = Path(path)
     stored = project.relative(p)
     with project.transaction() as db:
-        # One row per file: re-exporting to the same path replaces the old row.
+        # One row per file: re-exporting to the same path replaces the old row, and the old file's
+        # metrics go with it (they describe a file that no longer exists).
+        project.conn.execute("DELETE FROM metrics WHERE artifact_id IN (SELECT id FROM artifacts WHERE run_id = ? "
+                             "AND path = ?)", (run_id, stored))
         project.conn.execute("DELETE FROM artifacts WHERE run_id = ? AND path = ?", (run_id, stored))
         table = db["artifacts"]
         table.insert({"run_id": run_id, "kind": kind, "path": stored, "format": fmt, "precision": precision,
