@@ -113,18 +113,18 @@ class OptimizePage(Page):
             self.sections.setTabToolTip(index, f"{title}: {LATER}")
 
         artifacts = QGroupBox("Artifacts")
+        legend = QLabel(f"Δ: metric minus the trained model's on the validation split; green keeps accuracy "
+                        f"(≥ {GOOD_DELTA}), red lost more.")
+        legend.setProperty("role", "hint")
+        legend.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.evaluate_button)
         buttons.addWidget(self.folder_button)
-        buttons.addWidget(self.eval_progress, 1)
-        legend = QLabel(f"Δ: the artifact's metric minus the trained model's on the validation split; green keeps "
-                        f"accuracy (≥ {GOOD_DELTA}), red lost more.")
-        legend.setProperty("role", "hint")
-        legend.setWordWrap(True)
+        buttons.addWidget(legend, 1)
         a_lay = QVBoxLayout(artifacts)
         a_lay.addWidget(self.table, 1)
-        a_lay.addWidget(legend)
         a_lay.addLayout(buttons)
+        a_lay.addWidget(self.eval_progress)
 
         content = QWidget()
         lay = QVBoxLayout(content)

@@ -11,23 +11,18 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from core.video.reader import VIDEO_SUFFIXES
+from core.project import catalog
 from studio.controllers.preview import PreviewController, PreviewFrame
 from studio.pages.base import Page, header
 from studio.ui.model_picker import BACKEND_TITLES, ModelPicker
 from studio.ui.overlay_controls import ClassFilter, ScoreSlider
+from studio.ui.source_picker import SourcePicker
 from studio.ui.transport_bar import TransportBar
 from studio.ui.video_view import VideoView
 
-VIDEO_FILTER = f"Videos ({' '.join('*' + s for s in sorted(VIDEO_SUFFIXES))});;All files (*)"
 IDLE_MESSAGE = "Pick a model, then open a video, an image folder or a camera."
-
-
-def source_name(source: str | int) -> str:
-    return f"camera {source}" if isinstance(source, int) else Path(source).name
 
 
 def backend_text(info: dict) -> str:
@@ -47,6 +42,7 @@ class PreviewPage(Page):
         super().__init__(session, jobs, parent)
         self.source: str | int | None = None
         self._loaded_key: tuple | None = None
+        self._note_shown = False
         self.preview = PreviewController(self)
         self.picker = ModelPicker()
         self.view = VideoView()
@@ -62,11 +58,7 @@ class PreviewPage(Page):
         self.error_label.setProperty("role", "error")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
-        self.source_label = QLabel("No source open")
-        self.source_label.setProperty("role", "hint")
-        self.camera_spin = QSpinBox()
-        self.camera_spin.setRange(0, 16)
-        self.camera_spin.setToolTip("Camera index (0 is usually the built-in camera)")
+        self.sources = SourcePicker()
         self.save_button = QPushButton("Save annotated video...")
         self.save_button.setToolTip("Annotate the whole source into a video file as a job (progress in the jobs "
                                     "panel)")
@@ -75,22 +67,6 @@ class PreviewPage(Page):
 
     # -- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
-        open_video = QPushButton("Open video...")
-        open_video.setToolTip("Preview a video file (Ctrl+Shift+O)")
-        open_video.setShortcut("Ctrl+Shift+O")
-        open_video.clicked.connect(self.open_video_dialog)
-        open_folder = QPushButton("Open image folder...")
-        open_folder.setToolTip("Preview the images of a folder in name order")
-        open_folder.clicked.connect(self.open_folder_dialog)
-        open_camera = QPushButton("Open camera")
-        open_camera.setToolTip("Preview a live camera")
-        open_camera.clicked.connect(lambda: self.open_source(self.camera_spin.value()))
-        sources = QHBoxLayout()
-        sources.addWidget(QLabel("Source"))
-        for w in (open_video, open_folder, QLabel("Camera"), self.camera_spin, open_camera):
-            sources.addWidget(w)
-        sources.addWidget(self.source_label, 1)
-
         left = QVBoxLayout()
         left.addWidget(self.view, 1)
         left.addWidget(self.transport)
@@ -117,7 +93,7 @@ class PreviewPage(Page):
         lay.addWidget(header("Preview", "Run a model over a video, an image folder or a camera and see what it "
                                         "finds, frame by frame."))
         lay.addWidget(self.picker)
-        lay.addLayout(sources)
+        lay.addWidget(self.sources)
         lay.addWidget(self.error_label)
         lay.addLayout(body, 1)
 
@@ -128,6 +104,7 @@ class PreviewPage(Page):
         p.state_changed.connect(self._on_state)
         p.error.connect(self.show_error)
         self.picker.changed.connect(self._model_changed)
+        self.sources.source_chosen.connect(self.open_source)
         self.picker.problem.connect(self.show_error)
         self.transport.toggle_requested.connect(p.toggle)
         self.transport.step_requested.connect(p.step)
@@ -148,6 +125,8 @@ class PreviewPage(Page):
     def on_project_changed(self, project) -> None:
         self.close_source()
         self.picker.set_project(project)
+        if project is not None:     # the project's classes until a model says its own
+            self.classes.set_classes({c.id: c.name for c in catalog.categories(project)})
 
     def on_shown(self) -> None:
         self._reload_models()
@@ -164,27 +143,16 @@ class PreviewPage(Page):
         self.picker.set_project(self.project)
 
     # -- sources ------------------------------------------------------------------------------
-    def open_video_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a video", "", VIDEO_FILTER)
-        if path:
-            self.open_source(path)
-
-    def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of images")
-        if folder:
-            self.open_source(folder)
-
     def open_source(self, source: str | int) -> None:
         """Preview `source` (a video file, an image folder, or a camera index) from its start."""
         self.source = source
-        self.source_label.setText(f"{source_name(source)}")
-        self.source_label.setToolTip(str(source))
+        self.sources.show_source(source)
         self._start(0, play=True)
 
     def close_source(self) -> None:
         self.preview.stop()
         self.source, self._loaded_key = None, None
-        self.source_label.setText("No source open")
+        self.sources.show_source(None)
         self.view.set_message(IDLE_MESSAGE)
         self.stats.setText("")
         self._update_controls()
@@ -205,8 +173,11 @@ class PreviewPage(Page):
         self._update_controls()
 
     def _model_changed(self) -> None:
-        self.show_error(self.picker.backend_note.text())
-        if self.source is None or self.picker.backend_note.text():
+        note = self.picker.backend_note.text()
+        if note or self._note_shown:
+            self.show_error(note)                # why the chosen model cannot run here (or clear it)
+            self._note_shown = bool(note)
+        if self.source is None or note:
             self._update_controls()
             return
         key = (tuple(self.picker.artifacts()), self.picker.backend(), self.source)

@@ -10,8 +10,15 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 ICON_SIZE = 18
 
 
-def transport_icon(kind: str, color) -> QIcon:
-    """"play", "pause", "step" (bar + triangle) or "back", drawn in `color` (readable in both themes)."""
+def transport_icon(kind: str, color, disabled_color) -> QIcon:
+    """"play", "pause", "step" (bar + triangle) or "back", drawn in the theme's text colors."""
+    icon = QIcon()
+    icon.addPixmap(_glyph(kind, color), QIcon.Mode.Normal)
+    icon.addPixmap(_glyph(kind, disabled_color), QIcon.Mode.Disabled)
+    return icon
+
+
+def _glyph(kind: str, color) -> QPixmap:
     pix = QPixmap(ICON_SIZE, ICON_SIZE)
     pix.fill(Qt.GlobalColor.transparent)
     p = QPainter(pix)
@@ -31,7 +38,7 @@ def transport_icon(kind: str, color) -> QIcon:
         p.drawPolygon(QPolygonF([QPointF(s - 3, 3), QPointF(6, s / 2), QPointF(s - 3, s - 3)]))
         p.drawRect(2, 3, 3, s - 6)
     p.end()
-    return QIcon(pix)
+    return pix
 
 
 class TransportBar(QWidget):
@@ -100,10 +107,12 @@ class TransportBar(QWidget):
         self._paint_icons()
 
     def _paint_icons(self) -> None:
-        color = self.palette().color(QPalette.ColorRole.WindowText)
-        self.back.setIcon(transport_icon("back", color))
-        self.play.setIcon(transport_icon("pause" if self._playing else "play", color))
-        self.step.setIcon(transport_icon("step", color))
+        pal = self.palette()
+        colors = (pal.color(QPalette.ColorRole.WindowText),
+                  pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+        self.back.setIcon(transport_icon("back", *colors))
+        self.play.setIcon(transport_icon("pause" if self._playing else "play", *colors))
+        self.step.setIcon(transport_icon("step", *colors))
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt override: follow the theme
         if event.type() == QEvent.Type.PaletteChange:
