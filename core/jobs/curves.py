@@ -3,7 +3,8 @@
 `CurveStore.add_event` turns worker events into named series:
 - train metrics (`phase: "train"`): every value under its own name (`loss`, `loss_mask`, `lr`,
   `samples_per_s`, ...);
-- evaluation metrics (`phase: "eval"`/`"evaluate"`): under `eval/<name>` (`eval/AP`, `eval/mask_AP`);
+- evaluation metrics (`phase: "eval"`/`"evaluate"`): under `eval/<name>` (`eval/AP`, `eval/mask_AP`),
+  leaving out COCO's -1 ("no objects of that size");
 - progress events update `progress` (done, total, eta_s, phase).
 
 A point whose step is not after the series' last step rewinds the series to before that
@@ -28,7 +29,7 @@ _EVAL_PHASES = ("eval", "evaluate")
 class Series:
     """A growing (step, value) buffer with amortized appends; `steps`/`values` are views."""
 
-    __slots__ = ("name", "_x", "_y", "n", "version")
+    __slots__ = ("name", "_x", "_y", "n", "version", "rewinds", "_last")
 
     def __init__(self, name: str, capacity: int = 256):
         self.name = name
@@ -36,6 +37,8 @@ class Series:
         self._y = np.empty(capacity, dtype=np.float64)
         self.n = 0
         self.version = 0      # bumps on every change: plots redraw a series only when it moved
+        self.rewinds = 0      # bumps when points were dropped (caches of derived arrays start over)
+        self._last = -math.inf
 
     def __len__(self) -> int:
         return self.n
@@ -62,6 +65,25 @@ class Series:
             new[:self.n] = old[:self.n]
             setattr(self, attr, new)
 
+    def append(self, step: float, value: float) -> None:
+        """One point: the fast path of live events."""
+        if step <= self._last:
+            self._rewind(step)
+        n = self.n
+        if n == len(self._x):
+            self._reserve(1)
+        self._x[n] = step
+        self._y[n] = value
+        self.n = n + 1
+        self._last = step
+        self.version += 1
+
+    def _rewind(self, step: float) -> None:
+        """Drop the points at `step` and after."""
+        self.n = int(np.searchsorted(self._x[:self.n], step, side="left"))
+        self._last = float(self._x[self.n - 1]) if self.n else -math.inf
+        self.rewinds += 1
+
     def extend(self, steps: Iterable[float] | np.ndarray, values: Iterable[float] | np.ndarray) -> None:
         xs = np.asarray(steps, dtype=np.float64).ravel()
         ys = np.asarray(values, dtype=np.float64).ravel()
@@ -69,16 +91,17 @@ class Series:
             raise ValueError(f"{self.name}: {xs.size} steps but {ys.size} values")
         if xs.size == 0:
             return
-        if self.n and xs[0] <= self._x[self.n - 1]:
-            self.n = int(np.searchsorted(self._x[:self.n], xs[0], side="left"))
         if xs.size > 1 and np.any(np.diff(xs) <= 0):   # rare: a batch that itself rewinds
-            for x, y in zip(xs, ys):
-                self.extend([x], [y])
+            for x, y in zip(xs.tolist(), ys.tolist()):
+                self.append(x, y)
             return
+        if xs[0] <= self._last:
+            self._rewind(float(xs[0]))
         self._reserve(xs.size)
         self._x[self.n:self.n + xs.size] = xs
         self._y[self.n:self.n + ys.size] = ys
         self.n += xs.size
+        self._last = float(xs[-1])
         self.version += 1
 
 
@@ -154,10 +177,19 @@ class CurveStore:
             name = event.get("name")
             values = {name: event.get("value")} if isinstance(name, str) else {}
         prefix = EVAL_PREFIX if event.get("phase") in _EVAL_PHASES else ""
+        series = self.series
         for name, value in values.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if value.__class__ is not float:   # fast path: JSON numbers are floats
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    continue
+                value = float(value)
+            if not math.isfinite(value) or (prefix and value < 0):   # COCO's -1: no objects of that size
                 continue
-            self.get(prefix + name).extend((step,), (value,))
+            key = prefix + name if prefix else name
+            s = series.get(key)
+            if s is None:
+                s = self.get(key)
+            s.append(step, value)
         self.version += 1
 
     # -- reading ----------------------------------------------------------------------------

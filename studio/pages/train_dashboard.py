@@ -7,6 +7,7 @@ replay in chunks so the GUI thread never stalls; widgets update at most 10 times
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -26,6 +27,18 @@ def format_eta(seconds: float | None) -> str:
         return ""
     s = int(seconds)
     return f"{s // 3600}h {s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m {s % 60:02d}s"
+
+
+def event_line(event: dict) -> str:
+    """A log/error/done event as a line of the log view."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(event["time"])) + " " if event.get("time") else ""
+    kind = event.get("event")
+    if kind == "error":
+        return f"{stamp}ERROR {event.get('message', '')}\n"
+    if kind == "done":
+        step = f" at step {event['step']}" if event.get("step") is not None else ""
+        return f"{stamp}{event.get('job', 'job')} {event.get('status', 'done')}{step}\n"
+    return f"{stamp}{event.get('message', '')}\n"
 
 
 def _num(value: float) -> str:
@@ -52,15 +65,22 @@ class TrainDashboard(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat("")
         self.eta = QLabel()
-        self.eta.setMinimumWidth(150)
+        self.eta.setFixedWidth(220)
         self.values = QLabel(" ")
         self.values.setProperty("role", "hint")
         self.values.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.values.setWordWrap(True)
+        self.values.setMinimumWidth(100)
+        # fixed heights: a longer text must not relayout (and so repaint) the plots
+        self.values.setFixedHeight(2 * self.values.fontMetrics().lineSpacing() + 4)
+        self.values.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
-        self.loss_plot = LivePlot("Losses", self.store, is_loss, log_y=True, y_label="loss")
-        self.lr_plot = LivePlot("Learning rate", self.store, lambda n: n == "lr", y_label="lr")
-        self.eval_plot = LivePlot("Evaluation (validation split)", self.store, is_eval_curve, markers=True)
-        self.rate_plot = LivePlot("Throughput", self.store, lambda n: n == "samples_per_s", y_label="samples/s")
+        self.loss_plot = LivePlot("Losses", self.store, is_loss, log_y=True, y_label="loss", legend_columns=3)
+        self.lr_plot = LivePlot("Learning rate", self.store, lambda n: n == "lr", y_label="lr", legend_columns=0)
+        self.eval_plot = LivePlot("Evaluation (validation split)", self.store, is_eval_curve, markers=True,
+                                  legend_columns=3, y_range=(0.0, 1.0))
+        self.rate_plot = LivePlot("Throughput", self.store, lambda n: n == "samples_per_s", y_label="samples/s",
+                                  legend_columns=0)
         self.plots = (self.loss_plot, self.lr_plot, self.eval_plot, self.rate_plot)
         self.log_y = QCheckBox("Log scale for losses")
         self.log_y.setChecked(True)
@@ -111,6 +131,7 @@ class TrainDashboard(QWidget):
         self.clear(title)
         self._tail, self._follow = EventFileTail(events_path), follow
         self._pump()
+        self.log_view.flush()
         self.log_view.show_file(log_path, follow=follow)
         if follow:
             self._tail_timer.start()
@@ -161,8 +182,11 @@ class TrainDashboard(QWidget):
         ended = None
         for event in events:
             self.store.add_event(event)
-            if event.get("event") in ("done", "error"):
-                ended = self.store.progress.status
+            kind = event.get("event")
+            if kind in ("log", "error", "done"):
+                self.log_view.append_text(event_line(event))
+                if kind != "log":
+                    ended = self.store.progress.status
         if ended:
             self.run_ended.emit(ended)
 

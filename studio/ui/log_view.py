@@ -53,15 +53,15 @@ class LogView(QPlainTextEdit):
         self.clear()
 
     def show_file(self, path: str | Path | None, follow: bool = False) -> bool:
-        """Show the end of a log file; with follow, keep appending what gets written to it."""
-        self.clear_log()
+        """Append the end of a log file; with follow, keep appending what gets written to it."""
+        self.stop_following()
         if path is None or not Path(path).is_file():
             return False
         self._file = Path(path)
         size = self._file.stat().st_size
         self._offset = max(0, size - TAIL_BYTES)
-        if self._offset:
-            self.append_text(f"[... the first {self._offset} bytes of {self._file.name} are not shown ...]\n")
+        skipped = f", its first {self._offset} bytes left out" if self._offset else ""
+        self.append_text(f"── {self._file.name} (stderr of the newest job{skipped}) ──\n")
         self._read_file()
         self.flush()
         if follow:

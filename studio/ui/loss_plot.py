@@ -7,16 +7,20 @@ the view and peak downsampling keep 100,000 points smooth.
 from __future__ import annotations
 
 import re
+import time
 from typing import Callable
 
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
-from core.jobs.curves import EVAL_PREFIX, CurveStore
+from core.jobs.curves import EVAL_PREFIX, CurveStore, Series
 from studio.theme import colors, current_theme
 
-REFRESH_MS = 100
+REFRESH_MS = 100      # each plot redraws at most ~10 times a second
+TICK_MS = 20          # the scheduler redraws one due plot per tick
+NEW_CURVES_PER_REFRESH = 2
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
            "#bcbd22", "#7f7f7f")
 _AP_CURVES = re.compile(r"^(mask_|kp_)?AP(50|75)?$")
@@ -37,38 +41,73 @@ def short_label(name: str) -> str:
     return "total" if base == "loss" else base.removeprefix("loss_")
 
 
-class LivePlot(pg.PlotWidget):
-    """One plot over the series of a store that `accept(name)` picks."""
+class _Log10:
+    """log10 of a series' positive points, extended as the series grows (recomputed on a rewind)."""
+
+    def __init__(self):
+        self.buf, self.src_n, self.rewinds = Series("log10"), 0, -1
+
+    def update(self, series: Series) -> tuple[np.ndarray, np.ndarray]:
+        if series.rewinds != self.rewinds or series.n < self.src_n:
+            self.buf, self.src_n, self.rewinds = Series("log10"), 0, series.rewinds
+        if series.n > self.src_n:
+            xs, ys = series.steps[self.src_n:], series.values[self.src_n:]
+            keep = ys > 0          # log10 of 0 or less is not drawable: those points are left out
+            if keep.any():
+                self.buf.extend(xs[keep], np.log10(ys[keep]))
+            self.src_n = series.n
+        return self.buf.steps, self.buf.values
+
+
+class LivePlot(pg.GraphicsLayoutWidget):
+    """One plot over the series of a store that `accept(name)` picks; its legend sits below it."""
 
     def __init__(self, title: str, store: CurveStore | None = None, accept: Callable[[str], bool] | None = None,
-                 log_y: bool = False, markers: bool = False, y_label: str = "",
+                 log_y: bool = False, markers: bool = False, y_label: str = "", legend_columns: int = 1,
+                 y_range: tuple[float, float] | None = None,
                  label_for: Callable[[str], str] = short_label,
                  style_for: Callable[[str, int], dict] | None = None, parent: QWidget | None = None):
         super().__init__(parent=parent)
+        self.ci.setContentsMargins(2, 2, 2, 2)
+        self.plot_item = self.addPlot(row=0, col=0)
         self.title = title
         self.store = store if store is not None else CurveStore()
         self.accept = accept or (lambda _name: True)
         self.markers, self.label_for, self.style_for = markers, label_for, style_for
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self._log_cache: dict[str, _Log10] = {}
         self._seen: dict[str, int] = {}
         self._store_version = -1
         self._theme = ""
         self.redraws = 0
-        item = self.getPlotItem()
+        item = self.plot_item
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
         item.showGrid(x=True, y=True, alpha=0.2)
+        for axis in ("left", "bottom"):   # axes (and the grid they draw) repaint from a pixmap until
+            item.getAxis(axis).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # they change
         item.setLabel("bottom", "step")
         if y_label:
             item.setLabel("left", y_label)
-        self.legend = item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        self.legend = pg.LegendItem(labelTextSize="8pt", colCount=max(1, legend_columns), frame=False,
+                                    verSpacing=-6)
+        self.show_legend = legend_columns > 0
+        if self.show_legend:
+            self.addItem(self.legend, row=1, col=0)
+            self.ci.layout.setRowStretchFactor(0, 100)
+            self.ci.layout.setRowStretchFactor(1, 0)
+            self.ci.layout.setRowSpacing(0, 0)
+            # room for two rows of entries from the start: the first curves must not relayout the plot
+            self.ci.layout.setRowFixedHeight(1, 34)
         self.set_log_y(log_y)
+        if y_range is not None:   # e.g. AP in [0, 1]: a flat curve of zeros still reads right
+            item.setYRange(*y_range, padding=0.02)
+            item.enableAutoRange(y=False)
         self.setMinimumHeight(150)
-        self.setMenuEnabled(True)
-        self._timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
-        self._timer.setTimerType(Qt.TimerType.CoarseTimer)
+        self._title_html = ""
+        self.next_due = 0.0     # when the scheduler may redraw it again
+        self.paint_s = 0.0      # what its last repaint cost
         self._apply_theme()
-        self._set_title()
 
     # -- feeding -----------------------------------------------------------------------------
     def add_points(self, series: str, steps, values) -> None:
@@ -77,16 +116,21 @@ class LivePlot(pg.PlotWidget):
 
     def set_store(self, store: CurveStore) -> None:
         for curve in self.curves.values():
-            self.removeItem(curve)
+            self.plot_item.removeItem(curve)
         self.legend.clear()
         self.curves.clear()
         self._seen.clear()
+        self._log_cache.clear()
         self.store, self._store_version = store, -1
         self.refresh()
 
     def set_log_y(self, on: bool) -> None:
+        """Log y axis. The curves get log10 values computed once per new point (pyqtgraph's own
+        log mode maps every point again on each redraw); the axis labels read 10^x."""
         self.log_y = on
-        self.getPlotItem().setLogMode(x=False, y=on)
+        self._log_cache.clear()
+        self.plot_item.getAxis("left").setLogMode(on)
+        self.plot_item.enableAutoRange(y=True)
 
     # -- drawing -----------------------------------------------------------------------------
     @property
@@ -100,32 +144,42 @@ class LivePlot(pg.PlotWidget):
         if not (force or self.dirty):
             return False
         self._store_version = self.store.version
-        drawn = False
+        drawn, created = False, 0
         for name, series in list(self.store.series.items()):
             if not self.accept(name) or (not force and self._seen.get(name) == series.version):
                 continue
-            curve = self.curves.get(name) or self._add_curve(name)
-            if self.log_y:   # log10 of 0 or less is not drawable: leave those points out
-                keep = series.values > 0
-                curve.setData(series.steps[keep], series.values[keep])
+            curve = self.curves.get(name)
+            if curve is None:
+                if created == NEW_CURVES_PER_REFRESH and not force:
+                    self._store_version = -1      # the rest next time: a new curve costs a few ms
+                    continue
+                curve = self._add_curve(name)
+                created += 1
+            if self.log_y:
+                cache = self._log_cache.get(name) or self._log_cache.setdefault(name, _Log10())
+                curve.setData(*cache.update(series))
             else:
                 curve.setData(series.steps, series.values)
             self._seen[name] = series.version
             drawn = True
         if drawn:
+            # auto-range now, not while painting: a range change during the paint asks for a second one
+            self.plot_item.vb.prepareForPaint()
             self.redraws += 1
-            self._set_title()
         return drawn
 
     def _add_curve(self, name: str) -> pg.PlotDataItem:
         i = len(self.curves)
-        style = self.style_for(name, i) if self.style_for else {"color": PALETTE[i % len(PALETTE)]}
-        pen = pg.mkPen(style["color"], width=style.get("width", 1.6), style=style.get("dash", Qt.PenStyle.SolidLine))
+        style = (self.style_for(name, i) if self.style_for else
+                 {"color": PALETTE[i % len(PALETTE)], "width": 2 if name == "loss" else 1})
+        pen = pg.mkPen(style["color"], width=style.get("width", 1), style=style.get("dash", Qt.PenStyle.SolidLine))
         kwargs = {}
         if self.markers:
             kwargs = {"symbol": "o", "symbolSize": 6, "symbolBrush": style["color"], "symbolPen": None}
-        curve = pg.PlotDataItem(pen=pen, name=self.label_for(name), **kwargs)
-        self.addItem(curve)
+        curve = pg.PlotDataItem(pen=pen, **kwargs)
+        curve.opts["autoDownsampleFactor"] = 1.0   # peak mode: a min and a max per pixel column
+        self.plot_item.addItem(curve)
+        self.legend.addItem(curve, self.label_for(name))
         self.curves[name] = curve
         return curve
 
@@ -135,28 +189,89 @@ class LivePlot(pg.PlotWidget):
 
     def _set_title(self) -> None:
         c = colors(current_theme())
-        empty = "" if self.curves else "  (no points yet)"
-        self.setTitle(f"<span style='color:{c['plot_fg']}'>{self.title}</span>"
-                      f"<span style='color:{c['muted']}'>{empty}</span>", size="10pt")
+        html = f"<span style='color:{c['plot_fg']}'>{self.title}</span>"
+        if html != self._title_html:     # a title change relayouts the plot: only when it really changed
+            self._title_html = html
+            self.plot_item.setTitle(html, size="10pt")
 
     def _apply_theme(self) -> None:
         self._theme = current_theme()
         c = colors(self._theme)
         self.setBackground(c["plot_bg"])
         for axis in ("left", "bottom"):
-            ax = self.getPlotItem().getAxis(axis)
+            ax = self.plot_item.getAxis(axis)
             ax.setPen(pg.mkPen(c["muted"]))
             ax.setTextPen(pg.mkPen(c["plot_fg"]))
         self.legend.setLabelTextColor(c["plot_fg"])
-        self.legend.setBrush(pg.mkBrush(c["plot_bg"] + "c0"))
         self._set_title()
 
-    # -- timer only while visible ----------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        t = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_s = time.perf_counter() - t
+
+    # -- refreshed only while visible ------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         self.refresh()
-        self._timer.start()
+        _Scheduler.instance().add(self)
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self._timer.stop()
+        _Scheduler.instance().remove(self)
         super().hideEvent(event)
+
+
+class _Scheduler(QObject):
+    """Refreshes the visible plots in turn, one per tick, each about 10 times a second.
+
+    One at a time keeps each repaint short: plots refreshed together would be painted together,
+    one long stall of the GUI thread instead of several short ones."""
+
+    _instance: "_Scheduler | None" = None
+
+    @classmethod
+    def instance(cls) -> "_Scheduler":
+        if cls._instance is None:
+            cls._instance = cls(QCoreApplication.instance())
+        return cls._instance
+
+    def __init__(self, parent: QObject | None):
+        super().__init__(parent)
+        self.plots: list[LivePlot] = []
+        self._next = 0
+        self._timer = QTimer(self, timeout=self._tick)
+
+    def add(self, plot: LivePlot) -> None:
+        if plot not in self.plots:
+            self.plots.append(plot)
+            plot.destroyed.connect(lambda *_a, p=plot: self.remove(p))
+        self._timer.start(TICK_MS)
+
+    def remove(self, plot) -> None:
+        if plot in self.plots:
+            self.plots.remove(plot)
+        if self.plots:
+            self._timer.start(TICK_MS)
+        else:
+            self._timer.stop()
+
+    def _tick(self) -> None:
+        """Refresh the next due plot with something new (a quiet plot costs one comparison).
+
+        A plot is due REFRESH_MS after its last redraw, or later when its redraws are slow
+        (four times what the last one cost), so that drawing never takes over the GUI thread."""
+        n = len(self.plots)
+        now = time.perf_counter()
+        for i in range(n):
+            plot = self.plots[(self._next + i) % n]
+            if now < plot.next_due or not plot.dirty:
+                continue
+            try:
+                plot.refresh()
+            except RuntimeError:        # deleted under us
+                self.remove(plot)
+                return
+            cost = time.perf_counter() - now + plot.paint_s
+            plot.next_due = now + max(REFRESH_MS / 1000, 4 * cost)
+            self._next = (self._next + i + 1) % max(1, len(self.plots))
+            return
