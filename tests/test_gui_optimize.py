@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QLabel, QPushButton
 
-from core.project import Project, runs
+from core.project import runs
 from core.runtime.tensorrt_backend import tensorrt_available
 from optimize_preview_support import trained_project_copy
 from studio.controllers.jobs import JobController
@@ -82,22 +82,21 @@ def test_export_job_adds_an_onnx_row_with_its_delta(page, qtbot):
     assert len(onnx) == 1 and onnx[0].meta["opset"] == 17
 
 
-def test_evaluate_artifact_stores_its_metrics(page, qtbot):
+def test_evaluate_artifact_starts_an_evaluate_job_for_the_selected_file(page, qtbot):
+    """The action starts the evaluate worker on that file (the worker itself is tested with the CLI)."""
     page.table.selectRow(0)                                          # the trained checkpoint
     assert page.evaluate_button.isEnabled()
     qtbot.mouseClick(page.evaluate_button, Qt.MouseButton.LeftButton)
     job = page.jobs.jobs[-1]
-    assert job.verb == "evaluate"
-    qtbot.waitUntil(lambda: not job.is_active, timeout=JOB_TIMEOUT_MS)
-    assert job.status == "done", job.message
-    qtbot.waitUntil(lambda: "Evaluated model.pt" in page.eval_progress.label.text())
-    project = Project.open(page.project.root)
-    try:
-        run = runs.get_run(project, "r")
-        ckpt = runs.artifacts(project, run.id, kind="checkpoint")[0]
-        assert "mask_AP" in runs.latest_metrics(project, run.id, artifact_id=ckpt.id)
-    finally:
-        project.close()
+    args = job.process.arguments()
+    assert (job.verb, job.run) == ("evaluate", "r")
+    assert args[args.index("--artifact") + 1] == str(page.table.summaries[0].path)
+    assert not page.evaluate_button.isEnabled()                      # one evaluation of a run at a time
+    assert "Evaluating model.pt" in page.eval_progress.label.text()
+    with qtbot.waitSignal(page.session.artifacts_changed, timeout=30_000):
+        job.stop(grace_ms=0)
+    assert "stopped" in page.eval_progress.label.text() or page.eval_progress.label.property("role") == "error"
+    assert page.evaluate_button.isEnabled()
 
 
 def test_unavailable_formats_and_sections_say_why(page):

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from core.datasets.synthetic import generate_video
+from core.families.instance_segmentation.family import FAMILY
 from core.runtime.tensorrt_backend import tensorrt_available
 from core.runtime.torch_backend import TorchRunner
 from optimize_preview_support import trained_project_copy
@@ -205,3 +206,52 @@ def test_save_annotated_video_runs_as_a_job(page, qtbot, video, tmp_path):
     qtbot.waitUntil(lambda: not job.is_active, timeout=240_000)
     assert job.status == "done", job.message
     assert len(raw_frames(out)) == FRAMES
+
+
+class _InstantRunner:
+    """A stand-in runner that answers at once: the pipeline outruns the GUI."""
+
+    backend, device, task = "pytorch", "cpu", "instance_segmentation"
+    class_names = {1: "thing"}
+
+    def __init__(self, path):
+        from core.runtime.base import Artifact
+
+        self.family = FAMILY
+        self.artifact = Artifact(path, "checkpoint", self.task, [], "")
+
+    def __call__(self, images):
+        import time
+
+        time.sleep(0.004)                               # ~250 frames a second
+        return [{"boxes": np.zeros((0, 4), np.float32), "scores": np.zeros(0, np.float32),
+                 "labels": np.zeros(0, np.int64)} for _ in images]
+
+    def close(self):
+        pass
+
+
+def test_a_fast_pipeline_is_paced_and_the_latest_frame_wins(qtbot, tmp_path, monkeypatch):
+    import time
+
+    from studio.controllers import preview_worker
+    from studio.controllers.preview import MAX_FPS, PreviewController
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(90):
+        cv2.imwrite(str(folder / f"{i:03d}.png"), np.full((24, 32, 3), i, np.uint8))
+    monkeypatch.setattr(preview_worker, "load_runner", lambda path, backend, device: _InstantRunner(path))
+    controller = PreviewController()
+    indices, arrived = [], []
+    controller.frame_shown.connect(lambda f: (indices.append(f.index), arrived.append(time.monotonic())))
+    controller.open(["model.pt"], "pytorch", str(folder))
+    thread = controller._thread
+    qtbot.waitUntil(lambda: controller.state == "ended", timeout=30_000)
+    qtbot.wait(200)                                    # the paced last frame lands
+    elapsed = arrived[-1] - arrived[0]
+    assert thread.produced == 90                       # every frame went through the pipeline
+    assert indices == sorted(indices) and indices[-1] == 89, "the newest frame is the one shown"
+    assert len(indices) < 90, "frames the GUI had no time for were skipped"
+    assert len(indices) <= elapsed * MAX_FPS * 1.2 + 2, "at most ~30 frames a second reach the GUI"
+    assert controller.shutdown(5000)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton, QScrollArea,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from core.evaluation.guardrail import artifact_summaries, trained_runs
 from core.families import family_info
@@ -126,20 +126,12 @@ class OptimizePage(Page):
         a_lay.addLayout(buttons)
         a_lay.addWidget(self.eval_progress)
 
-        content = QWidget()
-        lay = QVBoxLayout(content)
+        lay = QVBoxLayout(self)
         lay.addWidget(header("Optimize", "Export the trained model for deployment and check that every artifact "
                                          "keeps its accuracy on the validation split."))
         lay.addLayout(run_row)
         lay.addWidget(self.sections)
         lay.addWidget(artifacts, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
 
     # -- state --------------------------------------------------------------------------------
     def on_project_changed(self, project) -> None:
