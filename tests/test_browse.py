@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from core.datasets import browse
+from core.datasets.browse import browse_snapshot, image_positions
 from core.datasets.coco import plan_coco_import
 from core.datasets.plan import commit_import
 from core.project import Project, catalog
@@ -65,3 +66,27 @@ def test_clips_with_videos_and_labels(project):
     assert [(r.video_name, r.start_frame, r.end_frame, r.label) for r in rows] == [
         ("walk.mp4", 0, 49, cat.name), ("walk.mp4", 50, 99, None)]
     assert rows[0].fps == 25.0 and browse.video_count(project) == 1
+
+
+def test_snapshot_rows_counts_and_positions(project):
+    from core.datasets.stats import dataset_stats
+
+    ids = {c.name: c.id for c in catalog.categories(project)}
+    first = min(i.id for i in catalog.images(project))
+    catalog.set_splits(project, {first: "val", first + 1: "train"})
+    with project.transaction():     # an image referenced in place, by an absolute path
+        project.conn.execute("UPDATE images SET path = '/elsewhere/x.png' WHERE id = ?", (first + 3,))
+    snap = browse_snapshot(project)
+    assert snap.stats == dataset_stats(project)
+    rows = {r[0]: r for r in snap.rows}
+    assert [r[0] for r in snap.rows] == sorted(rows) and len(rows) == 4
+    assert rows[first][2] == f"{project.root}/{catalog.image(project, first).path}"
+    assert rows[first + 3][2] == "/elsewhere/x.png"
+    assert (rows[first][3], rows[first + 1][3], rows[first + 2][3]) == ("val", "train", None)
+    assert rows[first][4:] == (20, 20)
+    assert snap.ids_by_class[ids["box"]] == {first, first + 2} and snap.ids_by_class[ids["unused"]] == set()
+    assert snap.images_per_class == {ids["box"]: 2, ids["person"]: 1, ids["unused"]: 0}
+    assert set(snap.styles) == set(ids.values())
+    assert image_positions(project) == [(first, "val"), (first + 1, "train"), (first + 2, None), (first + 3, None)]
+    assert image_positions(project, "val") == [(first, "val")]
+    assert image_positions(project, "unassigned") == [(first + 2, None), (first + 3, None)]

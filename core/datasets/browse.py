@@ -6,6 +6,7 @@ Nothing here writes; everything is a plain query on the project database.
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass, field
 
 from core.project import Project
@@ -86,3 +87,46 @@ def clips(project: Project) -> list[ClipRow]:
 
 def video_count(project: Project) -> int:
     return project.conn.execute("SELECT COUNT(*) FROM videos").fetchone()[0]
+
+
+def image_positions(project: Project, split: str | None = None) -> list[tuple[int, str | None]]:
+    """(image id, split) of every image in id order; `split` "unassigned" keeps images without one."""
+    sql = "SELECT i.id, s.split FROM images i LEFT JOIN splits s ON s.image_id = i.id"
+    args: tuple = ()
+    if split == "unassigned":
+        sql += " WHERE s.split IS NULL"
+    elif split is not None:
+        sql += " WHERE s.split = ?"
+        args = (split,)
+    return project.conn.execute(sql + " ORDER BY i.id", args).fetchall()
+
+
+@dataclass
+class BrowseSnapshot:
+    """Everything the Data page shows about an image project, read in one go (off the GUI thread).
+
+    Rows are plain tuples ``(id, file_name, absolute path, split, width, height)``: a 20,000-image
+    project makes 20,000 small tuples, not 20,000 objects for the garbage collector to scan."""
+
+    stats: dict
+    styles: dict[int, CategoryStyle]
+    rows: list[tuple]
+    images_per_class: dict[int, int]
+    ids_by_class: dict[int, set[int]]
+
+
+def browse_snapshot(project: Project) -> BrowseSnapshot:
+    """Read in SQL and C-level calls, so a background thread running this rarely holds the GIL
+    (a Python loop over 100,000 annotations would keep the GUI thread waiting for it)."""
+    from core.datasets.stats import dataset_stats
+
+    rows = project.conn.execute(
+        "SELECT i.id, i.file_name, CASE WHEN i.path LIKE '/%' OR i.path LIKE '\\%' OR substr(i.path, 2, 1) = ':' "
+        "THEN i.path ELSE ? || '/' || i.path END, s.split, i.width, i.height "
+        "FROM images i LEFT JOIN splits s ON s.image_id = i.id ORDER BY i.id", (str(project.root),)).fetchall()
+    styles = category_styles(project)
+    first = operator.itemgetter(0)
+    ids_by_class = {cid: set(map(first, project.conn.execute(
+        "SELECT DISTINCT image_id FROM annotations WHERE category_id = ?", (cid,)).fetchall())) for cid in styles}
+    return BrowseSnapshot(dataset_stats(project), styles, rows,
+                          {cid: len(ids) for cid, ids in ids_by_class.items()}, ids_by_class)

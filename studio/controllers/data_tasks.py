@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from core.errors import StudioError
 from core.jobs.reporter import Reporter
@@ -34,6 +34,15 @@ class _SignalReporter(Reporter):
 _ALIVE: set["DataTask"] = set()   # running tasks, kept alive even if the dialog that started them closes
 
 
+_QUIT_HOOKED = False
+
+
+def wait_all(msecs: int = 60_000) -> bool:
+    """Block until every running task has finished (at quit: a QThread must not be destroyed while
+    it runs, and an import's transaction must end)."""
+    return all(task.wait(msecs) for task in list(_ALIVE))
+
+
 class DataTask(QThread):
     """Runs `fn(project, reporter)` once. Exactly one of `succeeded` / `failed` follows `start()`.
     Create it without a parent: it keeps itself alive until its thread has finished."""
@@ -52,8 +61,13 @@ class DataTask(QThread):
         self.error: str | None = None
 
     def start(self, *args) -> None:
+        global _QUIT_HOOKED
         _ALIVE.add(self)
         self.finished.connect(lambda: _ALIVE.discard(self))
+        app = QCoreApplication.instance()
+        if app is not None and not _QUIT_HOOKED:
+            app.aboutToQuit.connect(wait_all)
+            _QUIT_HOOKED = True
         super().start(*args)
 
     def cancel(self) -> None:

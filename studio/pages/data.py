@@ -13,8 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter,
                                QStackedWidget, QVBoxLayout, QWidget)
 
-from core.datasets.browse import category_styles, image_ids_with_category, images_per_category
-from core.datasets.stats import dataset_stats
+from core.datasets.browse import BrowseSnapshot, browse_snapshot
 from core.families import family_info
 from core.project import catalog
 from studio.controllers.data_tasks import DataTask
@@ -47,6 +46,8 @@ class DataPage(Page):
         super().__init__(session, jobs, parent)
         self.styles: dict = {}
         self.stats: dict | None = None
+        self.snapshot: BrowseSnapshot | None = None
+        self._loading: DataTask | None = None
         self.formats: list[str] = []
         self.split_values = (0.2, 0.0, 0)
         self.import_dialog: ImportDialog | None = None
@@ -120,6 +121,7 @@ class DataPage(Page):
 
     # -- refresh ------------------------------------------------------------------------------
     def on_project_changed(self, project) -> None:
+        self.snapshot = None
         self.grid.thumbs.set_rows([])
         self.details.clear()
         self._request_refresh()
@@ -138,8 +140,13 @@ class DataPage(Page):
         if self.isVisible():
             self.refresh()
 
+    @property
+    def loading(self) -> bool:
+        return self._loading is not None
+
     def refresh(self) -> None:
-        """Re-read everything shown from the project (a few aggregate queries)."""
+        """Re-read what is shown. An image project is read on a background thread (a 20,000-image
+        project takes most of a second of queries); the widgets are filled when it arrives."""
         self._dirty = False
         project = self.project
         if project is None:
@@ -150,29 +157,45 @@ class DataPage(Page):
         no_import = ("" if self.formats else f"Importing {', '.join(info.import_formats)} data into {info.title} "
                      "projects is not available on this page yet.")
         for b in (self.actions.import_button, self.empty_import):
-            b.setToolTip(no_import or self.actions.import_button.toolTip())
+            b.setToolTip(no_import or "Import COCO or labelme files: check, see the report, then commit (Ctrl+I)")
         self.empty_import.setEnabled(bool(self.formats))
         if project.task in VIDEO_TASKS:
             self.actions.set_enabled(bool(self.formats), False)
             self.clips.refresh(project)
             self.stack.setCurrentIndex(CLIPS)
             return
-        self.stats = dataset_stats(project)
+        if self._loading is not None:
+            self._dirty = True            # read again once the running read arrives
+            return
+        self.shown.setText("Reading the project…")
+        task = DataTask(project.root, lambda p, _r: browse_snapshot(p), "Reading the project")
+        task.succeeded.connect(lambda snap, t=task: self._apply(t, snap))
+        task.failed.connect(lambda message, t=task: self._apply(t, None, message))
+        self._loading = task
+        task.start()
+
+    def _apply(self, task: DataTask, snap: BrowseSnapshot | None, error: str = "") -> None:
+        self._loading = None
+        project = self.project
+        if project is None or task.project_root != project.root or self._dirty:
+            self._dirty = False
+            self.refresh()                # the project or its data changed meanwhile
+            return
+        if snap is None:
+            self.shown.setText(error)
+            return
+        self.snapshot, self.styles, self.stats = snap, snap.styles, snap.stats
         has_images = self.stats["images"] > 0
         self.actions.set_enabled(bool(self.formats), has_images)
         if not has_images:
             self.stack.setCurrentIndex(EMPTY)
             return
         self.stack.setCurrentIndex(IMAGES)
-        self.styles = category_styles(project)
         self.summary.set_stats(self.stats)
-        root = str(project.root)
         selected = self.grid.current_image()
-        self.grid.thumbs.set_rows([
-            ThumbRow(r.id, r.file_name, r.path if Path(r.path).is_absolute() else f"{root}/{r.path}", r.split,
-                     r.width, r.height) for r in catalog.images(project)])
         self._fill_filters()
-        self._apply_filter(select=selected)
+        self.grid.thumbs.set_rows(snap.rows, *self._filter())
+        self._after_filter(selected)
 
     def _fill_filters(self) -> None:
         sizes = self.stats["splits"]
@@ -185,20 +208,26 @@ class DataPage(Page):
             if s != "unassigned" or sizes.get(s):
                 self.split_filter.addItem(f"{'not split' if s == 'unassigned' else s} ({sizes.get(s, 0):,})", s)
         self.class_filter.addItem("All classes", None)
-        per_class = images_per_category(self.project)
         for cid, style in self.styles.items():
-            self.class_filter.addItem(f"{style.name} ({per_class.get(cid, 0):,} images)", cid)
+            self.class_filter.addItem(f"{style.name} ({self.snapshot.images_per_class.get(cid, 0):,} images)", cid)
         for combo, value in ((self.split_filter, split), (self.class_filter, cat)):
             index = combo.findData(value)
             combo.setCurrentIndex(max(0, index))
             combo.blockSignals(False)
 
-    def _apply_filter(self, *_args, select: int | None = None) -> None:
-        if self.project is None:
-            return
+    def _filter(self) -> tuple[str | None, set[int] | None]:
         cat = self.class_filter.currentData()
-        ids = image_ids_with_category(self.project, cat) if cat is not None else None
-        self.grid.thumbs.set_filter(self.split_filter.currentData(), ids)
+        ids = self.snapshot.ids_by_class.get(cat, set()) if cat is not None and self.snapshot else None
+        return self.split_filter.currentData(), ids
+
+    def _apply_filter(self, *_args) -> None:
+        if self.project is None or self.snapshot is None:
+            return
+        selected = self.grid.current_image()
+        self.grid.thumbs.set_filter(*self._filter())
+        self._after_filter(selected)
+
+    def _after_filter(self, select: int | None) -> None:
         model = self.grid.thumbs
         self.shown.setText(f"{model.rowCount():,} of {model.total:,} images shown")
         if select is None or not self.grid.select_image(select):

@@ -107,7 +107,7 @@ class AnnotatedImage(QWidget):
         self.zoom_label.setProperty("role", "hint")
         self.zoom_label.setToolTip("Wheel: zoom around the pointer · drag: pan · double-click or F: fit")
         bar.addWidget(self.zoom_label)
-        fit = QAction("Fit", self, shortcut=QKeySequence("F"))
+        self.fit_action = fit = QAction("Fit", self, shortcut=QKeySequence("F"))
         fit.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         fit.setToolTip("Fit the image to the view (F, or double-click the image)")
         fit.triggered.connect(self.view.fit)

@@ -20,6 +20,7 @@ from core.datasets.browse import CategoryStyle, category_styles
 from core.datasets.masks import annotation_mask
 from core.project import Project, catalog
 from core.video.draw import color_for
+from studio.ui.thumbnail_loader import lower_thread_priority
 
 MASK_ALPHA = 130          # of 255, for a plain mask
 HATCH_ALPHA = (200, 40)   # stripes of a crowd region: dense, sparse
@@ -155,6 +156,7 @@ class _Job(QRunnable):
         self.token, self.doc, self.signals = token, doc, signals
 
     def run(self) -> None:
+        lower_thread_priority(5)     # the GUI thread keeps painting while a big image decodes
         try:
             result = prepare(self.doc)
         except Exception as exc:  # noqa: BLE001 - reported in the view, never lost in a thread

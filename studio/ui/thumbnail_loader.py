@@ -2,6 +2,13 @@
 pool, de-duplicated, bounded (requests for rows scrolled away long ago are dropped), with an LRU
 cache of ready pixmaps.
 
+The GUI thread never waits on the workers: requests and results pass through containers whose
+single operations are atomic in CPython (OrderedDict.popitem, set.add, deque.append/popleft), with
+no lock and no cross-thread Qt signal. Only the GUI thread counts workers and touches the cache; it
+collects results on a timer while work is under way. (A worker preempted while holding a lock —
+likely when other processes saturate the cores and the worker runs at a lower priority — would
+otherwise stall the GUI thread for a whole scheduling period.)
+
 OpenCV's reduced decoders (`IMREAD_REDUCED_COLOR_2/4/8`) decode a JPEG at 1/2, 1/4 or 1/8 size
 directly, so a 20-megapixel photo costs about as much as a small one; other formats decode fully
 and are shrunk with INTER_AREA.
@@ -9,13 +16,16 @@ and are shrunk with INTER_AREA.
 from __future__ import annotations
 
 import collections
+import os
 import threading
+import time
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 
+IDLE_S = 0.5      # a worker with nothing to do waits this long for new requests before it ends
 REDUCED = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4), (2, cv2.IMREAD_REDUCED_COLOR_2))
 
 
@@ -40,28 +50,53 @@ def decode_thumbnail(path: str, size: int, width: int = 0, height: int = 0) -> Q
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
-class _Signals(QObject):
-    done = Signal(int, object, object)     # generation, key, QImage or None
+def lower_thread_priority(niceness: int = 10) -> None:
+    """Make the calling thread yield the CPU to the GUI thread (Linux: per-thread nice value;
+    elsewhere a no-op). Decoding then runs in the GUI thread's idle time instead of competing
+    with its painting on a machine with few cores."""
+    try:
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < niceness:
+            os.setpriority(os.PRIO_PROCESS, tid, niceness)
+    except (AttributeError, OSError):
+        pass
+
+
+EXIT = object()    # a worker's last result: it has ended
+POLL_MS = 30
 
 
 class _Worker(QRunnable):
-    """Serves the loader's request stack until it is empty."""
+    """Serves the loader's request stack, newest first; idles a little before it ends, so that a
+    scrolling view does not start a runnable per thumbnail."""
 
     def __init__(self, loader: "ThumbnailLoader"):
         super().__init__()
         self.loader = loader
 
     def run(self) -> None:
+        lower_thread_priority()
+        stack, in_flight, results = self.loader._stack, self.loader._in_flight, self.loader._results
+        size = self.loader.size
+        idle_since = None
         while True:
-            item = self.loader._pop()
-            if item is None:
-                return
-            gen, key, path, w, h = item
             try:
-                image = decode_thumbnail(path, self.loader.size, w, h)
+                key, (gen, path, w, h) = stack.popitem(last=True)   # newest first: what is on screen now
+            except KeyError:
+                now = time.monotonic()
+                idle_since = idle_since or now
+                if now - idle_since > IDLE_S:
+                    results.append(EXIT)
+                    return
+                time.sleep(0.01)
+                continue
+            idle_since = None
+            in_flight.add(key)
+            try:
+                image = decode_thumbnail(path, size, w, h)
             except Exception:  # noqa: BLE001 - a broken file shows as unreadable, never kills the pool
                 image = None
-            self.loader._signals.done.emit(gen, key, image)
+            results.append((gen, key, image))
 
 
 class ThumbnailLoader(QObject):
@@ -69,23 +104,24 @@ class ThumbnailLoader(QObject):
 
     ready = Signal(object)            # key (its pixmap is now cached, or it failed)
 
-    def __init__(self, size: int = 96, cache_items: int = 3000, max_pending: int = 400, threads: int = 2,
+    def __init__(self, size: int = 96, cache_items: int = 3000, max_pending: int = 400, threads: int | None = None,
                  parent: QObject | None = None):
         super().__init__(parent)
+        if threads is None:   # leave a core to the GUI thread
+            threads = max(1, min(2, QThread.idealThreadCount() - 1))
         self.size, self.cache_items, self.max_pending = size, cache_items, max_pending
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
         self._threads = threads
-        self._lock = threading.Lock()
-        self._stack: collections.OrderedDict = collections.OrderedDict()   # key → (path, w, h); newest last
+        self._stack: collections.OrderedDict = collections.OrderedDict()   # key → (gen, path, w, h); newest last
         self._in_flight: set = set()
-        self._workers = 0
+        self._results: collections.deque = collections.deque()
+        self._workers = 0                                                  # GUI thread only
         self._cache: collections.OrderedDict = collections.OrderedDict()   # key → QPixmap; LRU order
         self.failed: set = set()
         self.decoded = 0
         self._generation = 0
-        self._signals = _Signals(self)
-        self._signals.done.connect(self._on_done)
+        self._poll = QTimer(self, interval=POLL_MS, timeout=self._collect)
 
     def pixmap(self, key) -> QPixmap | None:
         pm = self._cache.get(key)
@@ -95,57 +131,65 @@ class ThumbnailLoader(QObject):
 
     def request(self, key, path: str, width: int = 0, height: int = 0) -> None:
         """Ask for a thumbnail; repeated requests move it to the front instead of queuing twice."""
-        if key in self._cache or key in self.failed:
+        if key in self._cache or key in self.failed or key in self._in_flight:
             return
-        with self._lock:
-            if key in self._in_flight:
-                return
-            self._stack[key] = (self._generation, path, width, height)
+        self._stack[key] = (self._generation, path, width, height)
+        try:
             self._stack.move_to_end(key)
-            while len(self._stack) > self.max_pending:      # scrolled past long ago: forget it
+        except KeyError:         # a worker took it in between
+            pass
+        while len(self._stack) > self.max_pending:      # scrolled past long ago: forget it
+            try:
                 self._stack.popitem(last=False)
-            start = self._workers < self._threads
-            if start:
-                self._workers += 1
-        if start:
+            except KeyError:
+                break
+        self._start_workers()
+
+    def _start_workers(self) -> None:
+        while self._stack and self._workers < self._threads:
+            self._workers += 1
             self.pool.start(_Worker(self))
+        if self._workers and not self._poll.isActive():
+            self._poll.start()
 
     def pending(self) -> int:
-        with self._lock:
-            return len(self._stack) + len(self._in_flight)
+        return len(self._stack) + len(self._in_flight) + len(self._results)
 
     def clear(self) -> None:
         """Forget queued requests and cached pixmaps (the project changed)."""
-        with self._lock:
-            self._stack.clear()
-            self._in_flight.clear()
-            self._generation += 1
+        self._generation += 1
+        self._stack.clear()
+        self._in_flight.clear()
         self._cache.clear()
         self.failed.clear()
 
     def wait(self, msecs: int = 10_000) -> bool:
-        return self.pool.waitForDone(msecs)
+        """Block until the workers have ended (tests and shutdown), then collect their results."""
+        done = self.pool.waitForDone(msecs)
+        self._collect()
+        return done
 
-    # -- worker side --------------------------------------------------------------------------
-    def _pop(self):
-        with self._lock:
-            if not self._stack:
+    def _collect(self, limit: int = 400) -> None:
+        for _ in range(limit):
+            try:
+                item = self._results.popleft()
+            except IndexError:
+                break
+            if item is EXIT:
                 self._workers -= 1
-                return None
-            key, (gen, path, w, h) = self._stack.popitem(last=True)   # newest first: what is on screen now
-            self._in_flight.add(key)
-            return gen, key, path, w, h
-
-    def _on_done(self, gen: int, key, image: QImage | None) -> None:
-        with self._lock:
-            if gen != self._generation:      # decoded for a project that is gone
-                return
+                continue
+            gen, key, image = item
             self._in_flight.discard(key)
-        if image is None:
-            self.failed.add(key)
-        else:
-            self.decoded += 1
-            self._cache[key] = QPixmap.fromImage(image)
-            while len(self._cache) > self.cache_items:
-                self._cache.popitem(last=False)
-        self.ready.emit(key)
+            if gen != self._generation:      # decoded for rows that are gone
+                continue
+            if image is None:
+                self.failed.add(key)
+            else:
+                self.decoded += 1
+                self._cache[key] = QPixmap.fromImage(image)
+                while len(self._cache) > self.cache_items:
+                    self._cache.popitem(last=False)
+            self.ready.emit(key)
+        self._start_workers()
+        if not self._workers and not self._results:
+            self._poll.stop()
