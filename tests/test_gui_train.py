@@ -3,7 +3,6 @@ a checkpoint, resumes to the end, and replays from events.jsonl in a new page; a
 another process is followed from its events file; families without a trainer say so."""
 import json
 import os
-import time
 
 from PySide6.QtCore import Qt
 

@@ -13,10 +13,16 @@ from studio.ui.spec_form import SpecForm
 
 
 @dataclass
+class Deep:
+    depth: int = param(2, "Depth of a section inside a section.", min=0, max=5)
+
+
+@dataclass
 class Inner:
     rate: float = param(0.0002, "A learning rate.", min=0.0, max=1.0)
     sizes: list[int] = param([1400, 1800], "Decay steps.", unit="steps")
     secret: int = param(3, "An advanced knob.", min=1, max=9, advanced=True)
+    deep: Deep = param(Deep, "A nested section.")
 
     def check(self):
         return ["inner.sizes must be increasing"] if list(self.sizes) != sorted(self.sizes) else []
@@ -160,8 +166,9 @@ def test_advanced_toggle_and_tiny_spec(qtbot, tmp_path):
     form.rows["flag"].editor.widget.setChecked(False)
     form.rows["pretrained"].editor.edit.setText("/w.pth")
     form.rows["pretrained"].editor.on_change()
+    form.rows["inner.deep.depth"].editor.widget.setValue(4)      # a section two levels down
     spec = form.spec()
-    assert (spec.mode, spec.flag, spec.pretrained) == ("b", False, "/w.pth")
+    assert (spec.mode, spec.flag, spec.pretrained, spec.inner.deep.depth) == ("b", False, "/w.pth", 4)
     save_spec_file(spec, tmp_path / "t.yaml")
     assert load_spec_file(TinySpec, tmp_path / "t.yaml") == spec
     # read-only view: editors do not edit, reset buttons hide

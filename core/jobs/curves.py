@@ -13,11 +13,9 @@ step once. Qt-free: the GUI's plots read the buffers; `studio runs` could too.
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
@@ -204,52 +202,8 @@ class CurveStore:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> "CurveStore":
+        from core.jobs.event_tail import EventFileTail
+
         store = cls()
         store.add_events(EventFileTail(path).read_new()[0])
         return store
-
-
-class EventFileTail:
-    """Reads the events appended to a file since the last call (a run written by another process).
-
-    Partial last lines wait for the next call. A file that shrank or was replaced (a resumed
-    run trims its events) is read again from the start: `read_new` then says `reset=True`.
-    """
-
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-        self.offset = 0
-        self._ino: int | None = None
-
-    def read_new(self, max_bytes: int | None = None) -> tuple[list[dict[str, Any]], bool]:
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return [], False
-        reset = False
-        if (self._ino is not None and st.st_ino != self._ino) or st.st_size < self.offset:
-            self.offset, reset = 0, True
-        self._ino = st.st_ino
-        if st.st_size == self.offset:
-            return [], reset
-        with open(self.path, "rb") as f:
-            f.seek(self.offset)
-            data = f.read(max_bytes) if max_bytes else f.read()
-        cut = data.rfind(b"\n") + 1
-        self.offset += cut
-        events = []
-        for line in data[:cut].splitlines():
-            try:
-                event = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                continue
-            if isinstance(event, dict) and "event" in event:
-                events.append(event)
-        return events, reset
-
-    @property
-    def at_end(self) -> bool:
-        try:
-            return self.path.stat().st_size <= self.offset
-        except FileNotFoundError:
-            return True

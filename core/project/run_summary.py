@@ -49,7 +49,7 @@ def spec_facts(spec_yaml: str) -> dict[str, Any]:
     model = data.get("model") if isinstance(data.get("model"), dict) else {}
     train = data.get("train") if isinstance(data.get("train"), dict) else {}
     dataset = data.get("data") if isinstance(data.get("data"), dict) else {}
-    facts = {"backbone": model.get("backbone"), "pretrained": model.get("pretrained") or "",
+    facts = {"backbone": model.get("backbone"), "pretrained": model.get("pretrained"),
              "batch_size": train.get("batch_size"), "init_learning_rate": train.get("init_learning_rate"),
              "image_size": dataset.get("image_size")}
     return {k: v for k, v in facts.items() if v is not None}

@@ -9,7 +9,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from core.jobs.curves import EVAL_PREFIX, CurveStore, EventFileTail
+from core.jobs.curves import EVAL_PREFIX, CurveStore
+from core.jobs.event_tail import EventFileTail
 from core.project.run_summary import format_duration
 from studio.ui.loss_plot import LivePlot, short_label
 

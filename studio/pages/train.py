@@ -12,8 +12,7 @@ import signal
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout
 
 from core.errors import StudioError
 from core.families import FamilyNotAvailable, family_info
@@ -22,11 +21,9 @@ from core.project import runs
 from core.specs import spec_from_yaml
 from studio.pages import train_runs
 from studio.pages.base import Page, header
+from studio.pages.train_controls import NEW, TrainControls
 from studio.pages.train_dashboard import TrainDashboard
 from studio.ui.log_view import newest_log
-from studio.ui.spec_form import SpecForm
-
-NEW = "__new__"
 
 
 class TrainPage(Page):
@@ -36,67 +33,26 @@ class TrainPage(Page):
 
     def __init__(self, session, jobs, parent=None):
         super().__init__(session, jobs, parent)
-        self.draft_form: SpecForm | None = None
-        self.view_form: SpecForm | None = None
-        self._spec_cls = None
         self._viewed_spec = None
-
-        self.run_combo = QComboBox()
-        self.run_combo.setObjectName("RunCombo")
-        self.run_combo.setToolTip("A new run, or an existing run to watch, compare or resume")
-        self.run_combo.currentIndexChanged.connect(self._on_run_selected)
-        self.new_button = QPushButton("New run")
-        self.new_button.setToolTip("Edit the spec of a new run")
-        self.new_button.clicked.connect(lambda: self.select_run(None))
-        self.name_edit = QLineEdit()
-        self.name_edit.setObjectName("RunName")
-        self.name_edit.setToolTip("Name of the new run: letters, digits, '.', '_' or '-'")
-        self.name_edit.textEdited.connect(self._check_name)
-        self.name_label = QLabel("Name")
-        self.forms = QStackedWidget()
-        self.start_button = QPushButton("Start")
-        self.start_button.setProperty("primary", True)
-        self.start_button.setToolTip("Create the run and train it in a worker process (Ctrl+Enter)")
-        self.start_button.clicked.connect(self.start)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop training; a checkpoint is saved so the run can resume (Ctrl+.)")
-        self.stop_button.clicked.connect(self.stop)
-        self.resume_button = QPushButton("Resume")
-        self.resume_button.setToolTip("Continue a stopped or interrupted run from its newest checkpoint (Ctrl+R)")
-        self.resume_button.clicked.connect(self.resume)
-        self.copy_button = QPushButton("Copy to new run")
-        self.copy_button.setToolTip("Start a new run's spec from this run's spec")
-        self.copy_button.clicked.connect(self.copy_to_new)
-        self.message = QLabel()
-        self.message.setObjectName("TrainMessage")
-        self.message.setWordWrap(True)
-
-        left = QWidget()
-        left.setMinimumWidth(380)
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 8, 0)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Run"))
-        row.addWidget(self.run_combo, 1)
-        row.addWidget(self.new_button)
-        lv.addLayout(row)
-        row = QHBoxLayout()
-        row.addWidget(self.name_label)
-        row.addWidget(self.name_edit, 1)
-        lv.addLayout(row)
-        lv.addWidget(self.forms, 1)
-        buttons = QHBoxLayout()
-        for b in (self.start_button, self.stop_button, self.resume_button, self.copy_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        lv.addLayout(buttons)
-        lv.addWidget(self.message)
+        self._shown: str | None = ""     # the run the dashboard shows (NEW for a new run)
+        c = self.controls = TrainControls()
+        # the controls' widgets, by their names, for the page's callers and tests
+        for attr in ("run_combo", "name_edit", "name_label", "start_button", "stop_button", "resume_button",
+                     "copy_button", "message", "new_button"):
+            setattr(self, attr, getattr(c, attr))
+        c.run_combo.currentIndexChanged.connect(lambda _i: self._show_selected())
+        c.new_button.clicked.connect(lambda: self.select_run(None))
+        c.name_edit.textEdited.connect(self._check_name)
+        c.start_button.clicked.connect(self.start)
+        c.stop_button.clicked.connect(self.stop)
+        c.resume_button.clicked.connect(self.resume)
+        c.copy_button.clicked.connect(self.copy_to_new)
 
         self.dashboard = TrainDashboard()
         self.dashboard.run_ended.connect(
             lambda _s: self._live_timer.isActive() and QTimer.singleShot(500, self._check_foreign))
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
+        split.addWidget(c)
         split.addWidget(self.dashboard)
         split.setStretchFactor(1, 1)
         split.setSizes([460, 800])
@@ -112,20 +68,29 @@ class TrainPage(Page):
                                       "replay when you come back."))
         lay.addWidget(self.body, 1)
 
-        for keys, slot in ((("Ctrl+Return", "Ctrl+Enter"), self.start_button),
-                           (("Ctrl+.",), self.stop_button), (("Ctrl+R",), self.resume_button)):
+        for keys, button in ((("Ctrl+Return", "Ctrl+Enter"), c.start_button), (("Ctrl+.",), c.stop_button),
+                             (("Ctrl+R",), c.resume_button)):
             for key in keys:
-                sc = QShortcut(QKeySequence(key), self, activated=lambda b=slot: b.isEnabled() and b.click())
+                sc = QShortcut(QKeySequence(key), self, activated=lambda b=button: b.isEnabled() and b.click())
                 sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._live_timer = QTimer(self, interval=2000, timeout=self._check_foreign)
         jobs.job_finished.connect(self._on_job_finished)
         session.runs_changed.connect(self._reload_runs)
         self.on_project_changed(session.project)
 
+    @property
+    def draft_form(self):
+        return self.controls.draft_form
+
+    @property
+    def view_form(self):
+        return self.controls.view_form
+
     # -- project -----------------------------------------------------------------------------
     def on_project_changed(self, project) -> None:
         self.dashboard.clear()
         self._live_timer.stop()
+        self._shown = ""
         if project is None:
             return
         try:
@@ -136,85 +101,53 @@ class TrainPage(Page):
             return
         self.body.setCurrentIndex(0)
         self.dashboard.headline = family_info(project.task).headline_metric
-        if spec_cls is not self._spec_cls:
-            self._build_forms(spec_cls, default_spec_for(project.task, default_profile()))
-        else:
-            self.draft_form.set_spec(default_spec_for(project.task, default_profile()))
+        if self.controls.set_spec_class(spec_cls, default_spec_for(project.task, default_profile())):
+            self.draft_form.validity_changed.connect(lambda _v: self._update_buttons())
         self._reload_runs(select_default=True)
 
-    def _build_forms(self, spec_cls, defaults) -> None:
-        for form in (self.draft_form, self.view_form):
-            if form is not None:
-                self.forms.removeWidget(form)
-                form.deleteLater()
-        self._spec_cls = spec_cls
-        self.draft_form = SpecForm(spec_cls, defaults)
-        self.draft_form.setObjectName("DraftSpecForm")
-        self.draft_form.validity_changed.connect(lambda _v: self._update_buttons())
-        self.view_form = SpecForm(spec_cls, defaults)
-        self.view_form.setObjectName("RunSpecForm")
-        self.forms.addWidget(self.draft_form)
-        self.forms.addWidget(self.view_form)
-
     def on_shown(self) -> None:
-        if self.project is not None and self._spec_cls is not None:
+        if self.project is not None and self.controls.spec_cls is not None:
             self._reload_runs()
 
     # -- run selection -----------------------------------------------------------------------
     def selected_run(self) -> str | None:
-        data = self.run_combo.currentData()
-        return None if data in (None, NEW) else data
+        return self.controls.selected_run()
 
     def _reload_runs(self, select_default: bool = False) -> None:
         project = self.project
-        if project is None or self._spec_cls is None:
+        if project is None or self.controls.spec_cls is None:
             return
-        self.choices = {c.name: c for c in train_runs.run_choices(project)}
-        current = self.selected_run()
+        choices = train_runs.run_choices(project)
+        self.controls.fill_runs(choices)
+        names = [c.name for c in choices]
+        current = self._shown if self._shown in names else None
         if select_default:
-            live = [c for c in self.choices.values() if c.status == "running"]
-            current = live[-1].name if live else (list(self.choices)[-1] if self.choices else None)
-        elif current not in self.choices:
-            current = None
-        self.run_combo.blockSignals(True)
-        self.run_combo.clear()
-        self.run_combo.addItem("New run", NEW)
-        for choice in self.choices.values():
-            self.run_combo.addItem(choice.text, choice.name)
-        self.run_combo.blockSignals(False)
-        if not self.name_edit.text() or self.name_edit.text() in self.choices:
+            live = [c.name for c in choices if c.status == "running"]
+            current = live[-1] if live else (names[-1] if names else None)
+        if not self.name_edit.text() or self.name_edit.text() in names:
             self.name_edit.setText(runs.next_run_name(project))
-        self.select_run(current, reload=select_default or self.dashboard.title.text() != (current or ""))
+        self.select_run(current, reload=select_default or (current or NEW) != self._shown)
 
     def select_run(self, name: str | None, reload: bool = True) -> None:
-        index = self.run_combo.findData(name or NEW)
-        self.run_combo.blockSignals(True)
-        self.run_combo.setCurrentIndex(max(index, 0))
-        self.run_combo.blockSignals(False)
+        self.controls.select(name)
         if reload:
             self._show_selected()
-        self._update_buttons()
-
-    def _on_run_selected(self, _index: int) -> None:
-        self._show_selected()
         self._update_buttons()
 
     def _show_selected(self) -> None:
         self.message.clear()
         self._live_timer.stop()
         name, project = self.selected_run(), self.project
-        new = name is None
-        self.name_edit.setVisible(new)
-        self.name_label.setVisible(new)
-        if new:
-            self.forms.setCurrentWidget(self.draft_form)
+        self._shown = name or NEW
+        self.controls.show_new(name is None)
+        if name is None:
             if self.dashboard.job is None or not self.dashboard.job.is_active:
                 self.dashboard.clear("New run: edit the spec, then Start (Ctrl+Enter)")
+            self._update_buttons()
             return
-        self.forms.setCurrentWidget(self.view_form)
         run = runs.get_run(project, name)
         try:
-            self._viewed_spec = spec_from_yaml(self._spec_cls, run.spec, source=f"the spec of run {name}")
+            self._viewed_spec = spec_from_yaml(self.controls.spec_cls, run.spec, source=f"the spec of run {name}")
             self.view_form.set_spec(self._viewed_spec)
             self.view_form.set_read_only(True, f"Run {name} keeps this spec; Copy to new run to change it.")
         except StudioError as exc:
@@ -223,12 +156,13 @@ class TrainPage(Page):
         own = self.jobs.active("train", name)
         foreign = None if own else train_runs.foreign_live_job(project, name, self._own_pids())
         run_dir = project.run_dir(name)
-        log = newest_log(run_dir / "logs")
-        self.dashboard.show_run(run_dir / "events.jsonl", name, follow=foreign is not None, log_path=log)
+        self.dashboard.show_run(run_dir / "events.jsonl", name, follow=foreign is not None,
+                                log_path=newest_log(run_dir / "logs"))
         if own:
             self.dashboard.attach_job(own[-1])
         elif foreign is not None:
             self._live_timer.start()
+        self._update_buttons()
 
     def _own_pids(self) -> set[int]:
         return {int(j.process.processId()) for j in self.jobs.jobs if j.process.processId()}
@@ -261,9 +195,8 @@ class TrainPage(Page):
         job = self.jobs.start("train", self.project.root, run=name)
         if replay:
             self.select_run(name)
-        self.dashboard.title.setText(name)
         self.dashboard.attach_job(job)
-        job.changed.connect(self._update_buttons)
+        job.changed.connect(lambda j=job: self._job_changed(j))
         self.message.setText(f"Training {name} in a worker process.")
         self._update_buttons()
 
@@ -289,42 +222,37 @@ class TrainPage(Page):
     # -- updates -----------------------------------------------------------------------------
     def _check_name(self, text: str) -> None:
         problem = train_runs.check_new_run_name(self.project, text.strip()) if self.project else None
-        self.name_edit.setStyleSheet("border: 1px solid #d9443a;" if problem else "")
-        self.message.setText(problem or "")
+        self.controls.show_name_problem(problem)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         name = self.selected_run()
-        choice = getattr(self, "choices", {}).get(name) if name else None
-        own = bool(name and self.jobs.active("train", name))
-        following = self._live_timer.isActive()
-        self.start_button.setVisible(name is None)
-        self.start_button.setEnabled(name is None and self.draft_form is not None and self.draft_form.is_valid())
-        self.stop_button.setEnabled(own or following)
-        self.resume_button.setVisible(name is not None)
-        self.resume_button.setEnabled(bool(choice and choice.resumable and not own and not following))
-        self.resume_button.setText("Start" if choice and choice.status == "created" else "Resume")
-        self.copy_button.setVisible(name is not None)
+        self.controls.update_buttons(bool(name and self.jobs.active("train", name)), self._live_timer.isActive())
+
+    def _job_changed(self, job) -> None:
+        """Keep the run's entry in the selector current (status, step) while its job runs."""
+        old = self.controls.choices.get(job.run)
+        p = self.dashboard.store.progress if self.selected_run() == job.run else None
+        step = p.done if p is not None and p.done is not None else (old.step if old else None)
+        total = p.total if p is not None and p.total else (old.total_steps if old else None)
+        status = "running" if job.is_active else job.status
+        self.controls.update_choice(train_runs.RunChoice(job.run, status, step, total))
+        self._update_buttons()
 
     def _on_job_finished(self, job) -> None:
         if job.verb != "train":
             return
         self.session.runs_changed.emit()
-        if job.status == "failed" and job.run == self.selected_run():
-            self.message.setText(job.message)
-        elif job.run == self.selected_run():
-            self.message.setText(f"Run {job.run} {job.status}.")
+        if job.run == self.selected_run():
+            self.message.setText(job.message if job.status == "failed" else f"Run {job.run} {job.status}.")
 
     def _check_foreign(self) -> None:
         name = self.selected_run()
         if name is None or train_runs.foreign_live_job(self.project, name, self._own_pids()) is None:
             self._live_timer.stop()
             self.dashboard.stop_following()
-            self._after_foreign_change()
-
-    def _after_foreign_change(self) -> None:
-        self.session.runs_changed.emit()
-        self._update_buttons()
+            self.session.runs_changed.emit()
+            self._update_buttons()
 
 
 PAGE = TrainPage

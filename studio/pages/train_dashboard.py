@@ -14,7 +14,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QSplitter,
                                QVBoxLayout, QWidget)
 
-from core.jobs.curves import EVAL_PREFIX, CurveStore, EventFileTail
+from core.jobs.curves import EVAL_PREFIX, CurveStore
+from core.jobs.event_tail import EventFileTail
 from studio.ui.log_view import LogView
 from studio.ui.loss_plot import LivePlot, is_eval_curve, is_loss
 
@@ -135,8 +136,8 @@ class TrainDashboard(QWidget):
         self.log_view.show_file(log_path, follow=follow)
         if follow:
             self._tail_timer.start()
-        for plot in self.plots:
-            plot.refresh()
+        for plot in self.plots:     # a replay shows at once, every curve
+            plot.refresh(force=True)
         self._update_status(force=True)
 
     def stop_following(self) -> None:

@@ -10,16 +10,14 @@ import re
 import time
 from typing import Callable
 
-import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
-from core.jobs.curves import EVAL_PREFIX, CurveStore, Series
+from core.jobs.curves import EVAL_PREFIX, CurveStore
 from studio.theme import colors, current_theme
+from studio.ui.plot_support import Log10Cache, PlotScheduler
 
-REFRESH_MS = 100      # each plot redraws at most ~10 times a second
-TICK_MS = 20          # the scheduler redraws one due plot per tick
 NEW_CURVES_PER_REFRESH = 2
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
            "#bcbd22", "#7f7f7f")
@@ -41,24 +39,6 @@ def short_label(name: str) -> str:
     return "total" if base == "loss" else base.removeprefix("loss_")
 
 
-class _Log10:
-    """log10 of a series' positive points, extended as the series grows (recomputed on a rewind)."""
-
-    def __init__(self):
-        self.buf, self.src_n, self.rewinds = Series("log10"), 0, -1
-
-    def update(self, series: Series) -> tuple[np.ndarray, np.ndarray]:
-        if series.rewinds != self.rewinds or series.n < self.src_n:
-            self.buf, self.src_n, self.rewinds = Series("log10"), 0, series.rewinds
-        if series.n > self.src_n:
-            xs, ys = series.steps[self.src_n:], series.values[self.src_n:]
-            keep = ys > 0          # log10 of 0 or less is not drawable: those points are left out
-            if keep.any():
-                self.buf.extend(xs[keep], np.log10(ys[keep]))
-            self.src_n = series.n
-        return self.buf.steps, self.buf.values
-
-
 class LivePlot(pg.GraphicsLayoutWidget):
     """One plot over the series of a store that `accept(name)` picks; its legend sits below it."""
 
@@ -75,7 +55,7 @@ class LivePlot(pg.GraphicsLayoutWidget):
         self.accept = accept or (lambda _name: True)
         self.markers, self.label_for, self.style_for = markers, label_for, style_for
         self.curves: dict[str, pg.PlotDataItem] = {}
-        self._log_cache: dict[str, _Log10] = {}
+        self._log_cache: dict[str, Log10Cache] = {}
         self._seen: dict[str, int] = {}
         self._store_version = -1
         self._theme = ""
@@ -156,7 +136,7 @@ class LivePlot(pg.GraphicsLayoutWidget):
                 curve = self._add_curve(name)
                 created += 1
             if self.log_y:
-                cache = self._log_cache.get(name) or self._log_cache.setdefault(name, _Log10())
+                cache = self._log_cache.get(name) or self._log_cache.setdefault(name, Log10Cache())
                 curve.setData(*cache.update(series))
             else:
                 curve.setData(series.steps, series.values)
@@ -214,64 +194,8 @@ class LivePlot(pg.GraphicsLayoutWidget):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         self.refresh()
-        _Scheduler.instance().add(self)
+        PlotScheduler.instance().add(self)
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
-        _Scheduler.instance().remove(self)
+        PlotScheduler.instance().remove(self)
         super().hideEvent(event)
-
-
-class _Scheduler(QObject):
-    """Refreshes the visible plots in turn, one per tick, each about 10 times a second.
-
-    One at a time keeps each repaint short: plots refreshed together would be painted together,
-    one long stall of the GUI thread instead of several short ones."""
-
-    _instance: "_Scheduler | None" = None
-
-    @classmethod
-    def instance(cls) -> "_Scheduler":
-        if cls._instance is None:
-            cls._instance = cls(QCoreApplication.instance())
-        return cls._instance
-
-    def __init__(self, parent: QObject | None):
-        super().__init__(parent)
-        self.plots: list[LivePlot] = []
-        self._next = 0
-        self._timer = QTimer(self, timeout=self._tick)
-
-    def add(self, plot: LivePlot) -> None:
-        if plot not in self.plots:
-            self.plots.append(plot)
-            plot.destroyed.connect(lambda *_a, p=plot: self.remove(p))
-        self._timer.start(TICK_MS)
-
-    def remove(self, plot) -> None:
-        if plot in self.plots:
-            self.plots.remove(plot)
-        if self.plots:
-            self._timer.start(TICK_MS)
-        else:
-            self._timer.stop()
-
-    def _tick(self) -> None:
-        """Refresh the next due plot with something new (a quiet plot costs one comparison).
-
-        A plot is due REFRESH_MS after its last redraw, or later when its redraws are slow
-        (four times what the last one cost), so that drawing never takes over the GUI thread."""
-        n = len(self.plots)
-        now = time.perf_counter()
-        for i in range(n):
-            plot = self.plots[(self._next + i) % n]
-            if now < plot.next_due or not plot.dirty:
-                continue
-            try:
-                plot.refresh()
-            except RuntimeError:        # deleted under us
-                self.remove(plot)
-                return
-            cost = time.perf_counter() - now + plot.paint_s
-            plot.next_due = now + max(REFRESH_MS / 1000, 4 * cost)
-            self._next = (self._next + i + 1) % max(1, len(self.plots))
-            return

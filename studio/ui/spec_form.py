@@ -12,31 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton,
-                               QScrollArea, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from core.errors import SpecError
-from core.specs import FieldInfo, fields_of, load_spec_file, save_spec_file, spec_from_dict, spec_to_dict
-from studio.ui.spec_fields import FieldEditor, fmt_value, make_editor
+from core.specs import fields_of, load_spec_file, save_spec_file, spec_from_dict, spec_to_dict
+from studio.ui.spec_fields import fmt_value
+from studio.ui.spec_rows import FieldRow, add_rows, section_page
 
 INVALID_STYLE = "border: 1px solid #d9443a; border-radius: 3px;"
-ACRONYMS = {"fpn": "FPN", "rpn": "RPN", "nms": "NMS", "bn": "BN", "amp": "AMP", "lr": "LR", "l2": "L2",
-            "im": "image", "mrcnn": "Mask R-CNN", "ap": "AP", "onnx": "ONNX", "rgb": "RGB", "pth": "pth"}
-
-
-def pretty_label(label: str) -> str:
-    """"rpn pre nms top n train" -> "RPN pre NMS top n train"; first letter capitalized."""
-    words = [ACRONYMS.get(w.lower(), w) for w in label.split(" ")]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
-
-
-class _Row:
-    def __init__(self, info: FieldInfo, editor: FieldEditor, form: QFormLayout, label: QLabel,
-                 reset: QToolButton, tab: int):
-        self.info, self.editor, self.form, self.label, self.reset, self.tab = info, editor, form, label, reset, tab
-
-
 class SpecForm(QWidget):
     changed = Signal()              # after any edit (valid or not)
     validity_changed = Signal(bool)
@@ -45,7 +29,7 @@ class SpecForm(QWidget):
         super().__init__(parent)
         self.spec_cls = spec_cls
         self.defaults = defaults if defaults is not None else spec_cls()
-        self.rows: dict[str, _Row] = {}
+        self.rows: dict[str, FieldRow] = {}
         self.errors: list[str] = []
         self._spec: Any = None
         self._loading = False
@@ -55,12 +39,16 @@ class SpecForm(QWidget):
         self.tabs.setDocumentMode(True)
         self._tab_titles: list[str] = []
         self.top_form = QFormLayout()        # top-level scalars (e.g. task) sit above the tabs
-        for info in fields_of(spec_cls):
-            if not info.is_section:
-                self._add_row(self.top_form, info, -1)
+        self._add_rows(add_rows(self.top_form, [i for i in fields_of(spec_cls) if not i.is_section], -1,
+                                self._edited, self.reset_field))
         for info in fields_of(spec_cls):
             if info.is_section:
-                self._add_tab(info.label.title(), list(fields_of(info.type, info.path + ".")), info.help)
+                tab = len(self._tab_titles)
+                page, rows = section_page(info, tab, self._edited, self.reset_field)
+                self._add_rows(rows)
+                self.tabs.addTab(page, info.label.title())
+                self.tabs.setTabToolTip(tab, info.help)
+                self._tab_titles.append(info.label.title())
 
         self.advanced = QCheckBox("Show advanced settings")
         self.advanced.setToolTip("Show the settings most runs leave at their defaults")
@@ -97,62 +85,8 @@ class SpecForm(QWidget):
         self.set_spec(self.defaults)
         self._apply_advanced(False)
 
-    # -- building ---------------------------------------------------------------------------
-    def _add_tab(self, title: str, infos: list[FieldInfo], help_text: str) -> None:
-        page = QWidget()
-        outer = QVBoxLayout(page)
-        if help_text:
-            hint = QLabel(help_text)
-            hint.setProperty("role", "hint")
-            hint.setWordWrap(True)
-            outer.addWidget(hint)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        outer.addLayout(form)
-        outer.addStretch(1)
-        tab = len(self._tab_titles)
-        for info in infos:
-            if info.is_section:   # deeper nesting: a titled sub-form
-                sub = QLabel(f"<b>{info.label.title()}</b>")
-                sub.setToolTip(info.help)
-                form.addRow(sub)
-                for child in fields_of(info.type, info.path + "."):
-                    self._add_row(form, child, tab)
-                continue
-            self._add_row(form, info, tab)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(page)
-        self.tabs.addTab(scroll, title)
-        self.tabs.setTabToolTip(tab, help_text)
-        self._tab_titles.append(title)
-
-    def _add_row(self, form: QFormLayout, info: FieldInfo, tab: int) -> None:
-        editor = make_editor(info, self._edited)
-        label = QLabel(pretty_label(info.label))
-        label.setToolTip(editor.widget.toolTip() + ("\n(advanced setting)" if info.advanced else ""))
-        if info.advanced:
-            label.setProperty("role", "hint")
-        label.setBuddy(editor.focus_widget)
-        holder = QWidget()
-        row = QHBoxLayout(holder)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(editor.widget, 1)
-        unit = QLabel(info.unit or "")
-        unit.setMinimumWidth(46)
-        unit.setProperty("role", "hint")
-        row.addWidget(unit)
-        reset = QToolButton(text="↺")
-        reset.setObjectName(f"reset:{info.path}")
-        reset.setAutoRaise(True)
-        policy = reset.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)   # the editor keeps its width when the reset hides
-        reset.setSizePolicy(policy)
-        reset.clicked.connect(lambda _=False, p=info.path: self.reset_field(p))
-        row.addWidget(reset)
-        form.addRow(label, holder)
-        self.rows[info.path] = _Row(info, editor, form, label, reset, tab)
+    def _add_rows(self, rows: list[FieldRow]) -> None:
+        self.rows.update((r.info.path, r) for r in rows)
 
     # -- values -----------------------------------------------------------------------------
     def _default_of(self, path: str) -> Any:
