@@ -127,7 +127,7 @@ class PreviewThread(QThread):
         if reader.seekable:
             reader.seek(0)
         sample = [np.ascontiguousarray(first.image[:, :, ::-1])]
-        runner, self.fastest_timings = fastest_runner(self.artifacts, sample, repeats=3, device="cpu")
+        runner, self.fastest_timings = fastest_runner(self.artifacts, sample, repeats=3, device=self.device)
         return runner
 
     def _describe(self, reader: FrameReader) -> dict[str, Any]:
