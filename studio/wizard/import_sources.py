@@ -51,8 +51,20 @@ class SourceForm(QWidget):
         """What is missing before the data can be checked, as a sentence."""
         return None
 
-    def planner(self) -> Planner:
+    def kwargs(self) -> dict:
+        """The planner's keyword arguments (see core.datasets.plan_process.PLANNERS[key])."""
         raise NotImplementedError
+
+    def planner(self) -> Planner:
+        """Planning runs in a child process (see core.datasets.plan_process): a big COCO json parsed on a
+        thread of this process would still hold the interpreter lock, and the GUI with it, for seconds."""
+        key, kwargs = self.key, self.kwargs()
+
+        def plan(reporter):
+            from core.datasets.plan_process import plan_in_subprocess
+
+            return plan_in_subprocess(key, kwargs, reporter)
+        return plan
 
 
 def _missing_dir(text: str, what: str) -> str | None:
@@ -83,14 +95,9 @@ class CocoForm(SourceForm):
         images = self.fields["images"].text()
         return _missing_dir(images, "images folder") if images else None
 
-    def planner(self) -> Planner:
-        ann, images = self.fields["annotations"].text(), self.fields["images"].text() or None
-
-        def plan(reporter):  # runs on a worker thread: the import happens there too
-            from core.datasets.coco import plan_coco_import
-
-            return plan_coco_import(ann, images, reporter=reporter)
-        return plan
+    def kwargs(self) -> dict:
+        return {"annotations_file": self.fields["annotations"].text(),
+                "images_dir": self.fields["images"].text() or None}
 
 
 class LabelmeForm(SourceForm):
@@ -104,14 +111,8 @@ class LabelmeForm(SourceForm):
     def problem(self) -> str | None:
         return _missing_dir(self.fields["folder"].text(), "labelme folder")
 
-    def planner(self) -> Planner:
-        folder = self.fields["folder"].text()
-
-        def plan(reporter):  # runs on a worker thread: the import happens there too
-            from core.datasets.labelme import plan_labelme_import
-
-            return plan_labelme_import(folder, reporter=reporter)
-        return plan
+    def kwargs(self) -> dict:
+        return {"images_dir": self.fields["folder"].text()}
 
 
 class KittiForm(SourceForm):
@@ -137,14 +138,8 @@ class KittiForm(SourceForm):
         return _missing_dir(self.fields["images"].text(), "images folder") or \
             _missing_dir(self.fields["labels"].text(), "labels folder")
 
-    def planner(self) -> Planner:
-        images, labels = self.fields["images"].text(), self.fields["labels"].text()
-
-        def plan(reporter):  # runs on a worker thread: the import happens there too
-            from core.datasets.kitti import plan_kitti_import
-
-            return plan_kitti_import(images, labels, reporter=reporter)
-        return plan
+    def kwargs(self) -> dict:
+        return {"images_dir": self.fields["images"].text(), "labels_dir": self.fields["labels"].text()}
 
 
 class ImageFoldersForm(SourceForm):
@@ -158,14 +153,8 @@ class ImageFoldersForm(SourceForm):
     def problem(self) -> str | None:
         return _missing_dir(self.fields["folder"].text(), "folder")
 
-    def planner(self) -> Planner:
-        folder = self.fields["folder"].text()
-
-        def plan(reporter):  # runs on a worker thread: the import happens there too
-            from core.datasets.image_folders import plan_image_folders_import
-
-            return plan_image_folders_import(folder, reporter=reporter)
-        return plan
+    def kwargs(self) -> dict:
+        return {"root_dir": self.fields["folder"].text()}
 
 
 class VideoFoldersForm(SourceForm):
@@ -181,14 +170,8 @@ class VideoFoldersForm(SourceForm):
     def problem(self) -> str | None:
         return _missing_dir(self.fields["folder"].text(), "folder")
 
-    def planner(self) -> Planner:
-        folder = self.fields["folder"].text()
-
-        def plan(reporter):  # runs on a worker thread: the import happens there too
-            from core.datasets.video_folders import plan_video_folders_import
-
-            return plan_video_folders_import(folder, reporter=reporter)
-        return plan
+    def kwargs(self) -> dict:
+        return {"root_dir": self.fields["folder"].text()}
 
 
 class SampleForm(SourceForm):

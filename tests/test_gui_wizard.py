@@ -1,0 +1,320 @@
+"""The Projects page and the new-project wizard, driven with qtbot (offscreen)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QPoint, QThreadPool, Qt
+from PySide6.QtWidgets import QWizard
+
+from core.project import Project, catalog, runs
+from studio.settings import add_recent_project, recent_projects
+
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
+
+@pytest.fixture
+def window(qtbot):
+    from studio.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.jobs.stop_all(grace_ms=2000)
+    w.jobs.wait_all(30_000)
+    QThreadPool.globalInstance().waitForDone(60_000)   # no background check outlives its test
+    w.session.close_project()
+
+
+def click(qtbot, widget):
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def next_button(wiz):
+    return wiz.button(QWizard.WizardButton.NextButton)
+
+
+def go_next(qtbot, wiz):
+    assert next_button(wiz).isEnabled(), "Next is blocked"
+    click(qtbot, next_button(wiz))
+
+
+def open_wizard(qtbot, window, tmp_path, name="shapes", family="instance_segmentation"):
+    wiz = window.page("projects").new_project()
+    qtbot.waitUntil(wiz.isVisible)
+    fam = wiz.family_page
+    item = fam.list.item([i.name for i in fam.infos].index(family))
+    qtbot.mouseClick(fam.list.viewport(), Qt.MouseButton.LeftButton, pos=fam.list.visualItemRect(item).center())
+    assert fam.family().name == family
+    go_next(qtbot, wiz)
+    loc = wiz.location_page
+    loc.parent_folder.setText(str(tmp_path))
+    loc.name.selectAll()
+    qtbot.keyClicks(loc.name, name)
+    return wiz
+
+
+def tick(qtbot, button):
+    """Click a check box or radio button on its indicator (its right part is empty space)."""
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+
+
+def choose(qtbot, wiz, key):
+    tick(qtbot, wiz.import_page.buttons[key])
+    assert wiz.import_page.current_key() == key
+
+
+def test_wizard_creates_a_project_from_the_sample_data(qtbot, window, tmp_path):
+    wiz = open_wizard(qtbot, window, tmp_path)
+    go_next(qtbot, wiz)
+    choose(qtbot, wiz, "sample")
+    form = wiz.import_page.forms["sample"]
+    form.images.setValue(12)
+    form.size.setValue(64)
+    wiz.import_page.val.setValue(25)
+    go_next(qtbot, wiz)
+    assert wiz.currentPage() is wiz.model_page
+    qtbot.waitUntil(wiz.model_page.isComplete, timeout=60_000)   # torch loads off the GUI thread
+    assert wiz.model_page.backbone.currentText() == "resnet18"
+    go_next(qtbot, wiz)
+    review = wiz.review_page
+    assert "total_steps: 2000" in review.editor.toPlainText()   # the sample data gets the demo's CPU schedule
+    review.editor.setPlainText(review.editor.toPlainText().replace("total_steps: 2000", "total_steps: 7"))
+    tick(qtbot, review.start)
+    assert not review.start.isChecked()
+    finish = wiz.button(QWizard.WizardButton.FinishButton)
+    assert finish.text().replace("&", "") == "Create project"
+    click(qtbot, finish)    # 200 warmup steps in a 7-step run: the spec is refused with its sentence
+    assert "train.warmup_steps (200) must not exceed train.total_steps (7)" in review.message.text()
+    assert wiz.isVisible() and not (tmp_path / "shapes").exists()
+    review.editor.setPlainText(review.editor.toPlainText().replace("warmup_steps: 200", "warmup_steps: 2"))
+    with qtbot.waitSignal(wiz.created, timeout=60_000) as created:
+        click(qtbot, finish)
+    root = tmp_path / "shapes"
+    assert created.args[0].root == root
+    project = window.session.project
+    assert project is not None and project.root == root
+    assert len(catalog.images(project)) == 12 and catalog.categories(project)
+    assert catalog.split_sizes(project)["val"] == 3 and catalog.split_sizes(project)["unassigned"] == 0
+    run = runs.get_run(project, "run-001")
+    assert run.total_steps == 7 and run.status == "created"
+    assert "total_steps: 7" in (root / "runs" / "run-001" / "spec.yaml").read_text()
+    assert not wiz.isVisible() and str(root) in recent_projects()
+    assert window.stack.currentWidget() is window.page("data")
+
+
+def test_finish_can_start_training_and_show_the_train_page(qtbot, window, tmp_path):
+    from conftest import tiny_spec
+    from core.specs import spec_to_yaml
+
+    wiz = open_wizard(qtbot, window, tmp_path, name="train-me")
+    go_next(qtbot, wiz)
+    choose(qtbot, wiz, "sample")
+    wiz.import_page.forms["sample"].images.setValue(8)
+    wiz.import_page.forms["sample"].size.setValue(64)
+    go_next(qtbot, wiz)
+    qtbot.waitUntil(wiz.model_page.isComplete, timeout=60_000)
+    go_next(qtbot, wiz)
+    wiz.review_page.editor.setPlainText(spec_to_yaml(tiny_spec(total_steps=4)))
+    assert wiz.review_page.start.isChecked()
+    with qtbot.waitSignal(wiz.created, timeout=60_000):
+        click(qtbot, wiz.button(QWizard.WizardButton.FinishButton))
+    job = wiz.job
+    assert job is not None and (job.verb, job.run) == ("train", "run-001")
+    assert window.stack.currentWidget() is window.page("train")
+    qtbot.waitUntil(lambda: job.progress is not None, timeout=60_000)   # training steps are reported
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        job.stop(grace_ms=20_000)
+    assert job.status in ("stopped", "done"), job.message
+    assert runs.get_run(window.session.project, "run-001").status in ("stopped", "done")
+
+
+def test_back_keeps_what_was_entered(qtbot, window, tmp_path):
+    wiz = open_wizard(qtbot, window, tmp_path, name="keep-me")
+    go_next(qtbot, wiz)
+    choose(qtbot, wiz, "sample")
+    wiz.import_page.forms["sample"].images.setValue(33)
+    click(qtbot, wiz.button(QWizard.WizardButton.BackButton))
+    assert wiz.location_page.name.text() == "keep-me"
+    click(qtbot, wiz.button(QWizard.WizardButton.BackButton))
+    go_next(qtbot, wiz)    # re-entering the location page keeps the typed name
+    assert wiz.location_page.name.text() == "keep-me"
+    go_next(qtbot, wiz)
+    assert wiz.import_page.current_key() == "sample"
+    assert wiz.import_page.forms["sample"].images.value() == 33
+
+
+def test_bad_name_or_folder_shows_a_sentence_and_blocks_next(qtbot, window, tmp_path):
+    wiz = open_wizard(qtbot, window, tmp_path, name="a/b")
+    loc = wiz.location_page
+    assert "cannot contain '/'" in loc.message.text() and loc.message.kind == "error"
+    assert not next_button(wiz).isEnabled()
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "file.txt").write_text("x")
+    loc.name.setText("taken")
+    assert "not empty" in loc.message.text() and not next_button(wiz).isEnabled()
+    loc.parent_folder.setText(str(tmp_path / "taken" / "file.txt"))
+    assert "is a file, not a folder" in loc.message.text() and not next_button(wiz).isEnabled()
+    loc.parent_folder.setText(str(tmp_path))
+    loc.name.setText("fresh")
+    assert loc.message.kind == "hint" and next_button(wiz).isEnabled()
+
+
+def test_a_bad_coco_file_shows_the_report_and_blocks_next(qtbot, window, tmp_path):
+    from data_fixtures import write_json, write_png
+
+    wiz = open_wizard(qtbot, window, tmp_path / "projects")
+    go_next(qtbot, wiz)
+    page = wiz.import_page
+    choose(qtbot, wiz, "coco")
+    assert not next_button(wiz).isEnabled() and page.message.text() == "Choose the COCO annotations .json file."
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"images": [')
+    page.forms["coco"].fields["annotations"].setText(str(bad))
+    click(qtbot, page.check_button)
+    qtbot.waitUntil(lambda: "not valid JSON" in page.message.text())
+    assert page.message.kind == "error" and not next_button(wiz).isEnabled()
+
+    write_json(bad, {"images": [{"id": 1, "file_name": "missing.png", "width": 8, "height": 8}],
+                     "annotations": [], "categories": [{"id": 1, "name": "cat"}]})
+    click(qtbot, page.check_button)
+    qtbot.waitUntil(lambda: page.table.rowCount() > 0)
+    actions = [row[0] for row in page.table.rows()]
+    assert actions[0] == "rejected" and "skipped" in actions
+    assert "cannot be imported: Nothing to import" in page.message.text()
+    assert not next_button(wiz).isEnabled()
+
+    write_png(tmp_path / "missing.png", 8, 8)
+    page.forms["coco"].fields["images"].setText(str(tmp_path))   # changed inputs: must be checked again
+    assert "changed since it was checked" in page.message.text() and not next_button(wiz).isEnabled()
+    click(qtbot, page.check_button)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0 and "checking" not in page.message.text())
+    assert "1 image(s) are too few for a validation split of 20%" in page.message.text()   # one image cannot be split
+    assert not next_button(wiz).isEnabled()
+    page.val.setValue(0)
+    assert "Ready to import: 1 image(s), 0 annotation(s), 1 categor(ies) (cat)" in page.message.text()
+    assert page.message.kind == "ok" and next_button(wiz).isEnabled()
+
+
+def test_weights_are_checked_off_the_gui_thread(qtbot, window, tmp_path):
+    import torch
+    from torchvision.models import resnet
+
+    wiz = open_wizard(qtbot, window, tmp_path)
+    go_next(qtbot, wiz)
+    choose(qtbot, wiz, "skip")
+    go_next(qtbot, wiz)
+    model = wiz.model_page
+    qtbot.waitUntil(model.isComplete, timeout=60_000)
+    torch.save({k: torch.zeros(1) for k in resnet.resnet50(weights=None).state_dict()}, tmp_path / "r50.pth")
+    model.set_weights(str(tmp_path / "r50.pth"))
+    qtbot.waitUntil(lambda: model.weights_message.kind == "error")
+    assert "holds resnet50 weights but the backbone is resnet18" in model.weights_message.text()
+    assert not next_button(wiz).isEnabled()
+    model.backbone.setCurrentText("resnet50")
+    model.backbone.activated.emit(model.backbone.currentIndex())
+    qtbot.waitUntil(lambda: model.weights_message.kind == "ok")
+    assert next_button(wiz).isEnabled()
+    go_next(qtbot, wiz)
+    assert f"pretrained: {tmp_path / 'r50.pth'}" in wiz.review_page.editor.toPlainText()
+    assert "backbone: resnet50" in wiz.review_page.editor.toPlainText()
+
+
+def test_family_without_trainer_ends_at_create_project(qtbot, window, tmp_path):
+    from data_fixtures import write_png
+
+    for cls, seeds in (("palm", (1, 2)), ("fist", (3, 4))):
+        for s in seeds:
+            write_png(tmp_path / "gestures" / cls / f"{s}.png", 16, 16, seed=s)
+    wiz = open_wizard(qtbot, window, tmp_path / "projects", name="hands", family="gesture")
+    assert "later version" in wiz.family_page.availability.text()
+    go_next(qtbot, wiz)
+    page = wiz.import_page
+    assert [k for k, b in page.buttons.items() if not b.isHidden()] == ["image_folders", "skip"]
+    page.forms["image_folders"].fields["folder"].setText(str(tmp_path / "gestures"))
+    click(qtbot, page.check_button)
+    qtbot.waitUntil(lambda: page.message.kind == "ok")
+    page.val.setValue(25)
+    go_next(qtbot, wiz)
+    assert wiz.currentPage() is wiz.review_page     # no model step
+    assert wiz.button(QWizard.WizardButton.FinishButton).text().replace("&", "") == "Create project"
+    with qtbot.waitSignal(wiz.created, timeout=30_000):
+        click(qtbot, wiz.button(QWizard.WizardButton.FinishButton))
+    project = window.session.project
+    assert project.task == "gesture" and len(catalog.images(project)) == 4
+    assert {a.source for anns in catalog.annotations(project).values() for a in anns} == {"image_label"}
+    assert runs.list_runs(project) == []
+
+
+def test_a_failed_creation_says_why_and_leaves_nothing(qtbot, window, tmp_path, monkeypatch):
+    import studio.wizard.wizard as wizard_mod
+    from core.errors import DataError
+    from core.project.new_project import create_project
+
+    def failing(request, reporter=None):
+        request.data.kind = "broken"   # not a data kind: the import step raises after the folder exists
+        try:
+            return create_project(request, reporter)
+        except ValueError:
+            raise DataError("The disk is full.") from None
+    monkeypatch.setattr(wizard_mod, "create_project", failing)
+    wiz = open_wizard(qtbot, window, tmp_path, name="doomed", family="detection")
+    go_next(qtbot, wiz)
+    choose(qtbot, wiz, "skip")
+    go_next(qtbot, wiz)
+    click(qtbot, wiz.button(QWizard.WizardButton.FinishButton))
+    qtbot.waitUntil(lambda: wiz.review_page.message.kind == "error")
+    assert "The project was not created: The disk is full." in wiz.review_page.message.text()
+    assert wiz.isVisible() and not (tmp_path / "doomed").exists() and window.session.project is None
+
+
+# ------------------------------------------------------------------------------ projects page
+
+def double_click(qtbot, view, row):
+    """A real double click: press/release, then the double-click event (item views need the press)."""
+    pos = view.visualItemRect(view.item(row)).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_projects_page_lists_recent_projects_and_opens_on_double_click(qtbot, window, tmp_path):
+    Project.create(tmp_path / "a", "detection", name="Alpha").close()
+    Project.create(tmp_path / "b", "instance_segmentation", name="Beta").close()
+    for p in ("a", "b"):
+        add_recent_project(tmp_path / p)
+    page = window.page("projects")
+    page.refresh()
+    names = [page.recent.item(i).data(Qt.ItemDataRole.UserRole + 1).name for i in range(page.recent.count())]
+    assert names == ["Beta", "Alpha"]
+    double_click(qtbot, page.recent, 1)
+    assert window.session.project is not None and window.session.project.name == "Alpha"
+    window.show_page("projects")
+    assert "today" in page.recent.item(0).data(Qt.ItemDataRole.UserRole + 2)   # last opened now, listed first
+    page.recent.setCurrentRow(1)
+    page.recent.setFocus()
+    qtbot.keyClick(page.recent, Qt.Key.Key_Return)
+    assert window.session.project.name == "Beta"
+
+
+def test_a_missing_recent_project_is_shown_as_missing_and_can_be_removed(qtbot, window, tmp_path):
+    add_recent_project(tmp_path / "gone")
+    page = window.page("projects")
+    page.refresh()
+    peek = page.recent.item(0).data(Qt.ItemDataRole.UserRole + 1)
+    assert not peek.exists and "no longer exists" in peek.problem
+    double_click(qtbot, page.recent, 0)
+    assert window.session.project is None
+    assert "no longer exists" in page.message.text() and page.message.kind == "error"
+    page.recent.setCurrentRow(0)
+    click(qtbot, page.remove_button)
+    assert recent_projects() == [] and page.recent.count() == 0 and not page.empty.isHidden()
+
+
+def test_new_project_action_opens_the_wizard(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    wiz = window.page("projects").wizard
+    assert wiz is not None
+    qtbot.waitUntil(wiz.isVisible)
+    assert json.dumps(wiz.windowTitle()) == '"New project"'
+    wiz.reject()
