@@ -88,12 +88,12 @@ def test_broken_coco_says_why_and_leaves_the_project_unchanged(qtbot, seg, tmp_p
     changed = []
     session.data_changed.connect(lambda: changed.append(1))
     dialog = page.open_import_dialog()
-    dialog.coco_json.setText(str(broken))
+    dialog.set_value("annotations", str(broken))
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.busy and dialog.error.isVisible(), timeout=10_000)
     assert "broken.json is not valid JSON" in dialog.error.text()
     assert not dialog.import_button.isEnabled()
-    dialog.coco_json.setText(str(tmp_path / "missing.json"))
+    dialog.set_value("annotations", str(tmp_path / "missing.json"))
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
     assert "does not exist" in dialog.error.text() and not dialog.import_button.isEnabled()
     dialog.reject()
@@ -106,7 +106,7 @@ def test_valid_import_adds_images_and_emits_data_changed(qtbot, seg, tmp_path):
     page, session = open_page(qtbot, DataPage, seg)
     ann = generate_coco(tmp_path / "more", 4, size=64, seed=7)
     dialog = page.open_import_dialog()
-    dialog.coco_json.setText(str(ann))
+    dialog.set_value("annotations", str(ann))
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
     assert "Import will add 4 image(s)" in dialog.verdict.text()
@@ -156,24 +156,32 @@ def test_empty_project_says_so_and_offers_import(qtbot, tmp_path):
     project.close()
 
 
-def test_video_project_lists_clips_with_labels(qtbot, tmp_path):
+def test_video_project_imports_and_lists_clips_with_labels(qtbot, tmp_path):
     from core.datasets.sample import sample_video
 
+    src = tmp_path / "actions"
+    sample_video(src / "wave" / "w1.mp4", num_frames=8, size=64, seed=1)
+    sample_video(src / "clap" / "c1.mp4", num_frames=6, size=64, seed=2)
     project = Project.create(tmp_path / "video", "action_recognition")
     page, session = open_page(qtbot, DataPage, project)
     assert page.stack.currentIndex() == CLIPS and page.clips.is_empty
     assert "no videos yet" in page.clips.empty.text()
-    video = sample_video(project.media_dir / "walk.mp4", num_frames=12, size=64)
-    with project.transaction() as db:
-        cat = db["categories"].insert({"name": "walk"}).last_pk
-        vid = db["videos"].insert({"file_name": "walk.mp4", "path": project.relative(video), "fps": 12.0}).last_pk
-        db["clips"].insert({"video_id": vid, "start_frame": 4, "end_frame": 11, "category_id": cat})
-    session.data_changed.emit()
-    assert not page.clips.is_empty and page.clips.table.rowCount() == 1
-    assert page.clips.table.item(0, 3).text() == "walk"
+    dialog = page.open_import_dialog()
+    assert [dialog.format.itemData(i) for i in range(dialog.format.count())] == ["video_folders"]
+    dialog.set_value("folder", str(src))
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=20_000)
+    assert "2 video(s) as 2 clip(s)" in dialog.verdict.text()
+    with qtbot.waitSignal(session.data_changed, timeout=15_000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert not page.clips.is_empty and page.clips.table.rowCount() == 2
+    labels = {page.clips.table.item(r, 3).text(): page.clips.table.item(r, 1).text() for r in range(2)}
+    assert labels == {"wave": "0–7", "clap": "0–5"}
     page.clips.table.selectRow(0)
     wait_drawn(qtbot, page.clips.frame)
-    assert page.clips.frame.doc.caption.startswith("walk") and page.clips.frame.scene.error == ""
+    frame = page.clips.frame
+    assert frame.scene.error == "" and (frame.doc.width, frame.doc.height) == (64, 64)
+    assert frame.doc.caption.split(" · ")[0] == page.clips.table.item(0, 3).text()
     project.close()
 
 

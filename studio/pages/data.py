@@ -22,7 +22,8 @@ from studio.pages.data_actions import ActionsBar, SplitDialog
 from studio.pages.data_clips import ClipsBrowser
 from studio.pages.data_details import DatasetSummary, ImageDetails
 from studio.ui.annotation_doc import doc_for_image
-from studio.ui.import_dialog import FORMATS, ImportDialog
+from studio.ui.import_dialog import ImportDialog
+from studio.ui.import_formats import FORMATS, result_sentence
 from studio.ui.thumbnails import ThumbnailGrid, ThumbRow
 
 VIDEO_TASKS = ("action_recognition",)
@@ -59,7 +60,7 @@ class DataPage(Page):
         self.actions.split_clicked.connect(self.open_split_dialog)
         self.actions.export_clicked.connect(self.export_dialog)
 
-        self.empty_text = QLabel("This project has no images yet. Import a COCO file or a labelme folder to start.")
+        self.empty_text = QLabel("This project has no images yet. Import labeled images to start.")
         self.empty_text.setProperty("role", "subtitle")
         self.empty_text.setWordWrap(True)
         self.empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -254,11 +255,7 @@ class DataPage(Page):
         return self.import_dialog
 
     def _on_imported(self, result) -> None:
-        if result.images:
-            self.actions.status.setText(f"Imported {result.images:,} image(s) and {result.annotations:,} "
-                                        f"annotation(s) as import {result.import_id}.")
-        else:
-            self.actions.status.setText("Nothing new was imported: every usable image was already in the project.")
+        self.actions.status.setText(result_sentence(result))
         self.session.data_changed.emit()
 
     def open_split_dialog(self) -> SplitDialog | None:

@@ -16,6 +16,7 @@ class SplitDialog(QDialog):
     def __init__(self, val: float = 0.2, test: float = 0.0, seed: int = 0, images: int = 0, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Split the images")
+        self.setMinimumWidth(460)
         self.images = images
         self.val, self.test = QDoubleSpinBox(), QDoubleSpinBox()
         for box, value, tip in ((self.val, val, "Fraction of the images used to validate while training"),

@@ -14,8 +14,8 @@ from studio.ui.annotated_image import AnnotatedImage
 from studio.ui.annotation_doc import ImageDoc
 
 COLUMNS = ("Video", "Frames", "Duration", "Action")
-EMPTY = ("This project has no videos yet. Action recognition data is a folder of videos per class (or frame "
-         "folders); once videos are imported, their clips and action labels are listed here.")
+EMPTY = ("This project has no videos yet. Import a folder with one subfolder of videos (or frame folders) per "
+         "action class; its clips and their action labels are then listed here.")
 
 
 class ClipsBrowser(QWidget):
@@ -66,6 +66,7 @@ class ClipsBrowser(QWidget):
             f"<b>{videos:,}</b> video(s) · <b>{len(self.rows):,}</b> clip(s)"
             + (" · " + ", ".join(f"{k} {v:,}" for k, v in sorted(labels.items())) if labels else ""))
         self.stack.setCurrentIndex(1 if self.rows else 0)
+        self.summary.setVisible(bool(self.rows))
         self.table.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):
             frames = r.end_frame - r.start_frame + 1

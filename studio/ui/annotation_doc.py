@@ -18,6 +18,7 @@ from PySide6.QtGui import QImage
 
 from core.datasets.browse import CategoryStyle, category_styles
 from core.datasets.masks import annotation_mask
+from core.datasets.sources import IMAGE_SUFFIXES
 from core.project import Project, catalog
 from core.video.draw import color_for
 from studio.ui.thumbnail_loader import lower_thread_priority
@@ -81,8 +82,14 @@ def _read(doc: ImageDoc) -> tuple[np.ndarray | None, str]:
         return doc.frame, ""
     path = doc.path
     what = "video" if doc.frame_index is not None else "image"
-    if path is None or not Path(path).is_file():
+    if path is None or not (Path(path).is_file() or (doc.frame_index is not None and Path(path).is_dir())):
         return None, f"The {what} file {path} is missing."
+    if doc.frame_index is not None and Path(path).is_dir():      # a clip stored as a folder of frames
+        frames = sorted(p for p in Path(path).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not frames:
+            return None, f"The frame folder {path} holds no images."
+        image = cv2.imread(str(frames[min(doc.frame_index, len(frames) - 1)]), cv2.IMREAD_COLOR)
+        return (image, "") if image is not None else (None, f"The frames in {path} cannot be read.")
     if doc.frame_index is not None:
         cap = cv2.VideoCapture(str(path))
         try:

@@ -1,43 +1,24 @@
-"""The import dialog: choose COCO or labelme files, Check (the validation report, nothing written),
-then Import (one transaction). Both steps run on a background thread with a progress bar, so a
-folder of thousands of images never freezes the window. Changing an input asks for a new check;
-a refused or failed check leaves Import disabled and says why.
+"""The import dialog: choose the files of one format (COCO, labelme, KITTI, image folders or video
+folders — those the project's family takes), Check (the validation report, nothing written), then
+Import (one transaction). Both steps run off the GUI thread with a progress bar, so a folder of
+thousands of images never freezes the window. Changing an input asks for a new check; a refused
+or failed check leaves Import disabled and says why.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QProgressBar, QPushButton, QStackedWidget, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QProgressBar, QPushButton, QStackedWidget, QTextBrowser, QVBoxLayout,
+                               QWidget)
 
-from core.datasets.plan import ImportPlan, ImportResult
 from studio.controllers.data_tasks import DataTask
+from studio.ui.import_formats import FORMATS, check_task, commit_task, plan_sentence, result_sentence
 
-FORMATS = {"coco": "COCO instances / keypoints (.json)", "labelme": "labelme (a folder of images and .json files)"}
 MAX_REPORT_ROWS = 500
-
-
-def _check(fmt: str, annotations: str, images: str):
-    def fn(project, reporter) -> ImportPlan:
-        from core.datasets.plan import reconcile
-
-        if fmt == "coco":
-            from core.datasets.coco import plan_coco_import
-            plan = plan_coco_import(annotations, images or None, reporter=reporter)
-        else:
-            from core.datasets.labelme import plan_labelme_import
-            plan = plan_labelme_import(images, reporter=reporter)
-        return reconcile(project, plan)
-    return fn
-
-
-def _commit(plan: ImportPlan, copy: bool):
-    def fn(project, reporter) -> ImportResult:
-        from core.datasets.plan import commit_import
-        return commit_import(project, plan, copy=copy, reporter=reporter)
-    return fn
+IDLE = "Choose the files, then Check: nothing is written until you press Import."
 
 
 def _path_row(edit: QLineEdit, browse) -> QWidget:
@@ -52,54 +33,39 @@ def _path_row(edit: QLineEdit, browse) -> QWidget:
 
 
 class ImportDialog(QDialog):
-    imported = Signal(object)        # ImportResult
+    imported = Signal(object)        # ImportResult or VideoImportResult
 
     def __init__(self, project_root: str | Path, formats: tuple[str, ...] = ("coco", "labelme"), parent=None):
         super().__init__(parent)
-        self.setWindowTitle("Import labeled images")
+        self.setWindowTitle("Import labeled data")
         self.setMinimumSize(720, 520)
         self.project_root = Path(project_root)
-        self.plan: ImportPlan | None = None
-        self.result: ImportResult | None = None
+        self.plan = None
+        self.result = None
         self.task: DataTask | None = None
 
         self.format = QComboBox()
-        for key in formats:
-            self.format.addItem(FORMATS.get(key, key), key)
-        self.coco_json, self.coco_images, self.labelme_dir = QLineEdit(), QLineEdit(), QLineEdit()
-        self.coco_json.setPlaceholderText("annotations.json")
-        self.coco_images.setPlaceholderText("default: the folder of the .json file")
-        self.labelme_dir.setPlaceholderText("a folder with images and one labelme .json beside each")
-        coco = QWidget()
-        cf = QFormLayout(coco)
-        cf.setContentsMargins(0, 0, 0, 0)
-        cf.addRow("Annotations file", _path_row(self.coco_json, self._browse_json))
-        cf.addRow("Images folder", _path_row(self.coco_images, lambda: self._browse_dir(self.coco_images)))
-        labelme = QWidget()
-        lf = QFormLayout(labelme)
-        lf.setContentsMargins(0, 0, 0, 0)
-        lf.addRow("Folder", _path_row(self.labelme_dir, lambda: self._browse_dir(self.labelme_dir)))
+        self.format.setToolTip("The format of the data to import (those this project's model family takes)")
         self.inputs = QStackedWidget()
-        self.inputs.addWidget(coco)
-        self.inputs.addWidget(labelme)
-        self.copy = QCheckBox("Copy the images into the project")
+        self.edits: dict[str, dict[str, QLineEdit]] = {}
+        for key in formats:
+            self.format.addItem(FORMATS[key].title, key)
+            self.inputs.addWidget(self._form(key))
+        self.copy = QCheckBox("Copy the files into the project")
         self.copy.setChecked(True)
-        self.copy.setToolTip("Unchecked: the project references the images where they are (they must stay there)")
+        self.copy.setToolTip("Unchecked: the project references the files where they are (they must stay there)")
 
         self.error = QLabel()
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.verdict = QLabel("Choose the files, then Check: nothing is written until you press Import.")
+        self.verdict = QLabel(IDLE)
         self.verdict.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
-        self.report = QTreeWidget()
-        self.report.setHeaderLabels(["Action", "What", "Why"])
-        self.report.setRootIsDecorated(False)
-        self.report.setAlternatingRowColors(True)
-        self.report.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.report.setWordWrap(True)
+        self.report = QTextBrowser()
+        self.report.setPlaceholderText("The validation report appears here after Check.")
+        self.report.setOpenLinks(False)
 
         self.check_button = QPushButton("Check")
         self.check_button.setToolTip("Read the files and show the validation report; nothing is written")
@@ -129,9 +95,26 @@ class ImportDialog(QDialog):
         lay.addLayout(buttons)
 
         self.format.currentIndexChanged.connect(self._on_format)
-        for edit in (self.coco_json, self.coco_images, self.labelme_dir):
-            edit.textChanged.connect(self._invalidate)
+        self.copy.toggled.connect(lambda _on: FORMATS[self.fmt].videos and self._invalidate())  # videos: reconcile
         self._on_format()
+
+    def _form(self, key: str) -> QWidget:
+        fmt = FORMATS[key]
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        blurb = QLabel(fmt.blurb)
+        blurb.setWordWrap(True)
+        blurb.setProperty("role", "hint")
+        form.addRow(blurb)
+        self.edits[key] = {}
+        for i in fmt.inputs:
+            edit = QLineEdit()
+            edit.setPlaceholderText(i.placeholder)
+            edit.textChanged.connect(self._invalidate)
+            self.edits[key][i.name] = edit
+            form.addRow(i.label, _path_row(edit, lambda _=False, e=edit, m=i.mode, t=i.label: self._browse(e, m, t)))
+        return page
 
     # -- inputs -------------------------------------------------------------------------------
     @property
@@ -139,37 +122,39 @@ class ImportDialog(QDialog):
         return str(self.format.currentData())
 
     def _on_format(self) -> None:
-        self.inputs.setCurrentIndex(0 if self.fmt == "coco" else 1)
+        self.inputs.setCurrentIndex(self.format.currentIndex())
         self._invalidate()
 
-    def _browse_json(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "COCO annotations file", self.coco_json.text(), "JSON (*.json)")
-        if path:
-            self.coco_json.setText(path)
+    def values(self) -> dict[str, str]:
+        return {name: edit.text() for name, edit in self.edits[self.fmt].items()}
 
-    def _browse_dir(self, edit: QLineEdit) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Choose a folder", edit.text())
+    def set_value(self, name: str, text: str) -> None:
+        """Type a path into the current format's field `name` (as a user would)."""
+        self.edits[self.fmt][name].setText(text)
+
+    def _browse(self, edit: QLineEdit, mode: str, title: str) -> None:
+        if mode == "file":
+            path, _ = QFileDialog.getOpenFileName(self, title, edit.text(), "JSON (*.json);;All files (*)")
+        else:
+            path = QFileDialog.getExistingDirectory(self, title, edit.text())
         if path:
             edit.setText(path)
 
+    def _primary(self, button: QPushButton) -> None:
+        for b in (self.check_button, self.import_button):
+            b.setProperty("primary", b is button)
+            b.setDefault(b is button)
+            b.style().polish(b)
+
     def _invalidate(self) -> None:
+        self._primary(self.check_button)
         self.plan = None
         self.import_button.setEnabled(False)
         self.error.clear()
         self.error.setVisible(False)
         self.report.clear()
         if self.task is None:
-            self.verdict.setText("Choose the files, then Check: nothing is written until you press Import.")
-
-    def _inputs_error(self) -> str:
-        if self.fmt == "coco":
-            if not self.coco_json.text().strip():
-                return "Choose the COCO annotations .json file."
-            if not Path(self.coco_json.text().strip()).expanduser().is_file():
-                return f"The annotations file {self.coco_json.text().strip()} does not exist."
-        elif not self.labelme_dir.text().strip():
-            return "Choose the labelme folder (images with a .json file beside each)."
-        return ""
+            self.verdict.setText(IDLE)
 
     # -- running ------------------------------------------------------------------------------
     @property
@@ -180,18 +165,17 @@ class ImportDialog(QDialog):
         if self.busy:
             return
         self._invalidate()
-        problem = self._inputs_error()
+        problem = FORMATS[self.fmt].problem(self.values())
         if problem:
             self._fail(problem)
             return
-        fn = _check(self.fmt, self.coco_json.text().strip(), (
-            self.coco_images if self.fmt == "coco" else self.labelme_dir).text().strip())
+        fn = check_task(self.fmt, self.values(), self.copy.isChecked())
         self._run(DataTask(self.project_root, fn, "The check"), self._on_checked, "Checking…")
 
     def commit(self) -> None:
         if self.busy or self.plan is None:
             return
-        self._run(DataTask(self.project_root, _commit(self.plan, self.copy.isChecked()), "The import"),
+        self._run(DataTask(self.project_root, commit_task(self.fmt, self.plan, self.copy.isChecked()), "The import"),
                   self._on_committed, "Importing…")
 
     def _run(self, task: DataTask, on_success, text: str) -> None:
@@ -225,42 +209,43 @@ class ImportDialog(QDialog):
         self.verdict.setText("Nothing was written to the project.")
         self.import_button.setEnabled(False)
 
-    def _on_checked(self, plan: ImportPlan) -> None:
+    def _on_checked(self, plan) -> None:
         self._done()
         self.plan = plan
         self._show_report(plan)
-        c, r = plan.counts, plan.report.counts
+        r = plan.report.counts
         found = f"Found {r['repaired']} repaired, {r['skipped']} skipped and {r['rejected']} refusing problem(s). "
         if plan.report.has_rejections:
             first = plan.report.of("rejected")[0]
             self._fail(f"The import would be refused: {first.what}: {first.reason}")
             self.verdict.setText(found + "Fix the files and check again; nothing was written.")
             return
-        if c["images"] == 0:
-            self.verdict.setText(found + "Nothing new to import: every usable image is already in the project.")
+        adds = plan_sentence(plan)
+        if not adds:
+            self.verdict.setText(found + "Nothing new to import: everything usable is already in the project.")
             return
-        new = ", ".join(plan.new_categories or []) or "none"
-        self.verdict.setText(found + f"Import will add {c['images']} image(s) and {c['annotations']} annotation(s); "
-                             f"new categories: {new}.")
+        self.verdict.setText(found + adds)
         self.import_button.setEnabled(True)
-        self.import_button.setDefault(True)
+        self._primary(self.import_button)
 
-    def _on_committed(self, result: ImportResult) -> None:
+    def _on_committed(self, result) -> None:
         self._done()
         self.result = result
-        self.verdict.setText(f"Imported {result.images} image(s) and {result.annotations} annotation(s).")
+        self.verdict.setText(result_sentence(result))
         self.imported.emit(result)
         self.accept()
 
-    def _show_report(self, plan: ImportPlan) -> None:
-        self.report.clear()
+    def _show_report(self, plan) -> None:
         items = plan.report.of("rejected") + plan.report.of("skipped") + plan.report.of("repaired")
-        rows = [QTreeWidgetItem([i.action, i.what, i.reason]) for i in items[:MAX_REPORT_ROWS]]
-        if len(items) > MAX_REPORT_ROWS:
-            rows.append(QTreeWidgetItem(["", "", f"… and {len(items) - MAX_REPORT_ROWS} more (kept with the import)."]))
         if not items:
-            rows.append(QTreeWidgetItem(["ok", "", "No problems found."]))
-        self.report.addTopLevelItems(rows)
+            self.report.setHtml("<p>No problems found.</p>")
+            return
+        colors = {"rejected": "#d9443a", "skipped": "#d08a16", "repaired": "#3b9a57"}
+        lines = [f'<p style="margin:0 0 4px 0"><b style="color:{colors[i.action]}">{i.action}</b> · '
+                 f"{html.escape(i.what)} — {html.escape(i.reason)}</p>" for i in items[:MAX_REPORT_ROWS]]
+        if len(items) > MAX_REPORT_ROWS:
+            lines.append(f"<p>… and {len(items) - MAX_REPORT_ROWS} more (the full report is kept with the import).</p>")
+        self.report.setHtml("".join(lines))
 
     def reject(self) -> None:
         if self.task is not None and self.plan is not None:   # writing: the transaction must finish
