@@ -318,3 +318,25 @@ def test_new_project_action_opens_the_wizard(qtbot, window):
     qtbot.waitUntil(wiz.isVisible)
     assert json.dumps(wiz.windowTitle()) == '"New project"'
     wiz.reject()
+
+
+def test_video_folders_become_clips_without_a_split(qtbot, window, tmp_path):
+    from core.datasets.synthetic import generate_video
+
+    generate_video(tmp_path / "videos" / "wave" / "a.mp4", num_frames=5, size=32, seed=1)
+    generate_video(tmp_path / "videos" / "clap" / "b.mp4", num_frames=4, size=32, seed=2)
+    wiz = open_wizard(qtbot, window, tmp_path / "projects", name="actions", family="action_recognition")
+    go_next(qtbot, wiz)
+    page = wiz.import_page
+    assert page.current_key() == "video_folders" and not page.val.isEnabled()
+    page.forms["video_folders"].fields["folder"].setText(str(tmp_path / "videos"))
+    click(qtbot, page.check_button)
+    qtbot.waitUntil(lambda: page.message.kind == "ok")
+    assert "2 video(s) (9 frames) in 2 class(es) (clap, wave)" in page.message.text()
+    go_next(qtbot, wiz)
+    with qtbot.waitSignal(wiz.created, timeout=30_000):
+        click(qtbot, wiz.button(QWizard.WizardButton.FinishButton))
+    rows = window.session.project.conn.execute(
+        "SELECT v.file_name, c.end_frame, k.name FROM clips c JOIN videos v ON v.id = c.video_id "
+        "JOIN categories k ON k.id = c.category_id ORDER BY v.file_name").fetchall()
+    assert rows == [("clap/b.mp4", 3, "clap"), ("wave/a.mp4", 4, "wave")]

@@ -157,11 +157,12 @@ class ProjectsPage(Page):
         """Open the new-project wizard (window-modal; returns it)."""
         from studio.wizard import NewProjectWizard
 
-        if self.wizard is not None and self.wizard.isVisible():
-            self.wizard.raise_()
-            return self.wizard
+        if self.wizard is not None:
+            if self.wizard.isVisible():
+                self.wizard.raise_()
+                return self.wizard
+            self.wizard.deleteLater()   # a finished wizard (and the plans it holds) goes
         self.wizard = NewProjectWizard(self.session, self.jobs, self.window())
-        self.wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self.wizard.open()
         return self.wizard
 
