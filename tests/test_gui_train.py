@@ -171,3 +171,16 @@ def test_family_without_a_trainer_says_so(qtbot, tmp_path):
     page = _page(qtbot, tmp_path / "pose")
     assert page.body.currentWidget() is page.unavailable
     assert "training them arrives in a later version" in page.unavailable.text()
+
+
+def test_ctrl_enter_starts_from_the_keyboard(qtbot, make_seg_project):
+    project = make_seg_project(num_images=6)
+    page = _page(qtbot, project.root)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=3000)
+    page.draft_form.set_spec(tiny_spec())
+    page.name_edit.setText("bad name!")
+    page.name_edit.setFocus()
+    qtbot.keyClick(page.name_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert "not a usable run name" in page.message.text()      # start() ran, and refused
+    assert not page.jobs.jobs and runs.list_runs(project) == []

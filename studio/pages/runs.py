@@ -68,6 +68,7 @@ class RunsPage(Page):
         split.addWidget(self.compare)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        split.setSizes([200, 400])
         lay = QVBoxLayout(self)
         lay.addWidget(header("Runs", "Every training run of this project. Select two runs (Ctrl+click) to "
                                      "overlay their curves and compare their metrics."))
@@ -86,6 +87,8 @@ class RunsPage(Page):
     def on_project_changed(self, project) -> None:
         self.table.clearSelection()
         self.reload()
+        if self.table.rows:          # the newest run, so that its curves show at once
+            self.table.select_names({list(self.table.rows)[-1]})
 
     def on_shown(self) -> None:
         self.reload()

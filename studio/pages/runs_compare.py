@@ -74,6 +74,7 @@ class CompareView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
         lay.addWidget(body, 1)
+        self.body = body
         self._chosen = "loss"
 
     # -- which series each plot shows ----------------------------------------------------------
@@ -104,6 +105,8 @@ class CompareView(QWidget):
         self.hint.setText({0: "Select one run to see its curves, or two (Ctrl+click) to compare them.",
                            1: f"{self.names[0] if self.names else ''}: select a second run (Ctrl+click) to compare.",
                            2: f"Comparing {' and '.join(self.names)}."}.get(len(rows), ""))
+        self.body.setVisible(bool(rows))
+        self.series_combo.setEnabled(bool(rows))
         self._pump()
         self._fill_combo()
         self._fill_table()

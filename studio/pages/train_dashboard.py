@@ -59,7 +59,8 @@ class TrainDashboard(QWidget):
         self._shown_version = -1
 
         self.title = QLabel("No run selected")
-        self.title.setProperty("role", "subtitle")
+        self.title.setObjectName("DashboardTitle")
+        self.title.setStyleSheet("font-weight: 600;")
         self.progress = QProgressBar()
         self.progress.setObjectName("TrainProgress")
         self.progress.setRange(0, 1)
@@ -70,10 +71,10 @@ class TrainDashboard(QWidget):
         self.values = QLabel(" ")
         self.values.setProperty("role", "hint")
         self.values.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.values.setWordWrap(True)
         self.values.setMinimumWidth(100)
         # fixed heights: a longer text must not relayout (and so repaint) the plots
-        self.values.setFixedHeight(2 * self.values.fontMetrics().lineSpacing() + 4)
+        self.values.setFixedHeight(self.values.fontMetrics().lineSpacing() + 4)
+        self.values.setWordWrap(False)
         self.values.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
         self.loss_plot = LivePlot("Losses", self.store, is_loss, log_y=True, y_label="loss", legend_columns=3)
@@ -97,15 +98,17 @@ class TrainDashboard(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(grid_box)
         split.addWidget(self.log_view)
-        split.setStretchFactor(0, 4)
+        split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 1)
+        split.setSizes([480, 90])
+        self.log_view.setMinimumHeight(60)
 
         bar = QHBoxLayout()
+        bar.addWidget(self.title)
         bar.addWidget(self.progress, 1)
         bar.addWidget(self.eta)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.title)
         lay.addLayout(bar)
         row = QHBoxLayout()
         row.addWidget(self.values, 1)
@@ -218,7 +221,9 @@ class TrainDashboard(QWidget):
             parts.append(f"ETA {format_eta(p.eta_s)}")
         self.eta.setText("  ·  ".join(parts))
         self.eta.setToolTip(p.message)
-        self.values.setText(self.latest_text() or " ")
+        text = self.latest_text()
+        self.values.setText(text or " ")
+        self.values.setToolTip(text)
 
     def latest_text(self) -> str:
         s = self.store

@@ -66,7 +66,7 @@ class LivePlot(pg.GraphicsLayoutWidget):
         item.showGrid(x=True, y=True, alpha=0.2)
         for axis in ("left", "bottom"):   # axes (and the grid they draw) repaint from a pixmap until
             item.getAxis(axis).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # they change
-        item.setLabel("bottom", "step")
+        item.getAxis("bottom").setToolTip("training step")   # no axis title: the room goes to the curves
         if y_label:
             item.setLabel("left", y_label)
         self.legend = pg.LegendItem(labelTextSize="8pt", colCount=max(1, legend_columns), frame=False,
@@ -78,7 +78,7 @@ class LivePlot(pg.GraphicsLayoutWidget):
             self.ci.layout.setRowStretchFactor(1, 0)
             self.ci.layout.setRowSpacing(0, 0)
             # room for two rows of entries from the start: the first curves must not relayout the plot
-            self.ci.layout.setRowFixedHeight(1, 34)
+            self.ci.layout.setRowFixedHeight(1, 30)
         self.set_log_y(log_y)
         if y_range is not None:   # e.g. AP in [0, 1]: a flat curve of zeros still reads right
             item.setYRange(*y_range, padding=0.02)
@@ -172,7 +172,7 @@ class LivePlot(pg.GraphicsLayoutWidget):
         html = f"<span style='color:{c['plot_fg']}'>{self.title}</span>"
         if html != self._title_html:     # a title change relayouts the plot: only when it really changed
             self._title_html = html
-            self.plot_item.setTitle(html, size="10pt")
+            self.plot_item.setTitle(html, size="9pt")
 
     def _apply_theme(self) -> None:
         self._theme = current_theme()
