@@ -58,7 +58,7 @@ def test_keypoints_skeleton_and_layers(qtbot):
     lines = [i for i in person.keypoints if hasattr(i, "line")]
     dots = [i for i in person.keypoints if not hasattr(i, "line")]
     assert len(dots) == 3                        # v=0 is not drawn
-    assert len(lines) == 2                       # (0,1) and (1,3); (1,2) touches an invisible point
+    assert len(lines) == 2 * 2                   # (0,1) and (1,3), each a halo and a line; (1,2) has an invisible end
     hollow = [d for d in dots if d.brush().style() == Qt.BrushStyle.NoBrush]
     assert len(hollow) == 1                      # v=1: occluded
     assert view.scene.items_of[1].tag.text == "crowd (crowd)"

@@ -122,7 +122,7 @@ class ImageDetails(QWidget):
         split.addWidget(self.annotations)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([320, 270])
+        split.setSizes([300, 290])
         split.setChildrenCollapsible(False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

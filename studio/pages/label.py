@@ -84,7 +84,7 @@ class LabelPage(Page):
         body.addWidget(side)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 1)
-        body.setSizes([760, 320])
+        body.setSizes([700, 380])
         body.setChildrenCollapsible(False)
 
         hint = QLabel(EDIT_LATER)

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 
 from studio.ui.annotation_doc import ImageDoc, class_rgb
 
-COLUMNS = ("#", "Class", "Kind", "Area", "Crowd", "Keypoints")
-KINDS = {"polygon": "polygon", "rle": "mask (RLE)", None: "box"}
+COLUMNS = ("#", "Class", "Kind", "Area", "Crowd", "Points")
+KINDS = {"polygon": "polygon", "rle": "RLE", None: "box"}
 
 
 def _swatch(rgb: tuple[int, int, int]) -> QIcon:
@@ -33,7 +33,8 @@ class AnnotationList(QTreeWidget):
         head.setStretchLastSection(False)
         head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.setToolTip("Select an annotation to highlight it in the image")
+        self.setToolTip("Select an annotation to highlight it in the image. Kind: polygon, RLE mask or box "
+                        "only; Points: visible keypoints / all keypoints")
         self.itemSelectionChanged.connect(self._on_selection)
 
     def set_document(self, doc: ImageDoc | None) -> None:

@@ -151,17 +151,18 @@ class AnnotationScene(QGraphicsScene):
         style = doc.styles.get(ann.category_id)
         for a, b in (style.skeleton if style else ()):
             if a < len(pts) and b < len(pts) and pts[a][2] > 0 and pts[b][2] > 0:
-                line = QGraphicsLineItem(pts[a][0], pts[a][1], pts[b][0], pts[b][1])
-                line.setPen(_pen(color.lighter(130), 2))
-                line.setZValue(6)
-                items.append(line)
+                for pen, z in ((_pen(QColor(0, 0, 0, 150), 4), 6), (_pen(color.lighter(150), 2), 6.5)):
+                    line = QGraphicsLineItem(pts[a][0], pts[a][1], pts[b][0], pts[b][1])   # a dark halo under
+                    line.setPen(pen)                                                       # the colored line
+                    line.setZValue(z)
+                    items.append(line)
         for x, y, v in pts:
             if v <= 0:
                 continue
             dot = QGraphicsEllipseItem(-3.5, -3.5, 7, 7)
             dot.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
             dot.setPos(x, y)
-            dot.setPen(QPen(QColor("#ffffff") if v >= 2 else color, 1.5))
+            dot.setPen(QPen(QColor("#ffffff"), 1.5 if v >= 2 else 2))
             dot.setBrush(QBrush(color) if v >= 2 else QBrush(Qt.BrushStyle.NoBrush))  # hollow: occluded
             dot.setZValue(7)
             items.append(dot)
