@@ -12,37 +12,9 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QGroupBox, QHBoxLayout, 
 from core.project.new_project import DataSource
 from studio.wizard.background import TaskSlot
 from studio.wizard.import_sources import FORMS, SourceForm, options_for
+from studio.wizard.import_summary import VAL_TIP, plan_summary, split_problem
 from studio.wizard.report_table import ReportTable
 from studio.wizard.widgets import Message
-
-
-VAL_TIP = "Share of the images held out for validation (stratified by class, seed 0); 0 % keeps all for training."
-
-
-def plan_summary(plan) -> str:
-    c = plan.counts
-    if "videos" in c:
-        what = f"{c['videos']} video(s) ({c['frames']} frames) in {c['categories']} class(es)"
-    else:
-        what = f"{c['images']} image(s), {c['annotations']} annotation(s), {c['categories']} categor(ies)"
-    names = list(plan.categories)[:6]
-    if names:
-        labels = [n if isinstance(n, str) else n.name for n in names]
-        more = ", ..." if len(plan.categories) > 6 else ""
-        what += f" ({', '.join(labels)}{more})"
-    r = plan.report.counts
-    return f"{what}. Validation: {r['repaired']} repaired, {r['skipped']} skipped, {r['rejected']} rejected."
-
-
-def split_problem(n: int, val: float) -> str | None:
-    """Why `n` items cannot be split with a validation fraction `val` (as core.datasets.split does it)."""
-    if val <= 0 or n == 0:
-        return None
-    n_val = max(1, round(n * val))
-    if n_val >= n:
-        return (f"{n} image(s) are too few for a validation split of {val:.0%}: lower it, set it to 0, or import "
-                "more images.")
-    return None
 
 
 class ImportPage(QWizardPage):
