@@ -184,3 +184,30 @@ def test_ctrl_enter_starts_from_the_keyboard(qtbot, make_seg_project):
     qtbot.keyClick(page.name_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert "not a usable run name" in page.message.text()      # start() ran, and refused
     assert not page.jobs.jobs and runs.list_runs(project) == []
+
+
+def test_the_gui_process_never_imports_torch(make_seg_project):
+    """Importing torch blocks the GUI thread for seconds: the pages work from spec metadata only."""
+    import subprocess
+    import sys
+
+    project = make_seg_project(num_images=6)
+    create_run(project, "r", tiny_spec())
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from studio.session import Session\n"
+        "from studio.controllers.jobs import JobController\n"
+        "from studio.pages.train import TrainPage\n"
+        "from studio.pages.runs import RunsPage\n"
+        "s, j = Session(), JobController()\n"
+        "t, r = TrainPage(s, j), RunsPage(s, j)\n"
+        f"s.open_project({str(project.root)!r})\n"
+        "t.select_run(None); t.draft_form.spec(); r.table.select_names({'r'})\n"
+        "print(t.selected_run(), 'torch' in sys.modules)\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["None", "False"]
