@@ -317,7 +317,11 @@ def test_new_project_action_opens_the_wizard(qtbot, window):
     assert wiz is not None
     qtbot.waitUntil(wiz.isVisible)
     assert json.dumps(wiz.windowTitle()) == '"New project"'
+    wiz.resize(760, 560)   # inside the offscreen screen (800x600): restoring clamps to the screen
     wiz.reject()
+    again = window.page("projects").new_project()   # a new wizard, with the size the last one had
+    assert again is not wiz and (again.width(), again.height()) == (760, 560)
+    again.reject()
 
 
 def test_video_folders_become_clips_without_a_split(qtbot, window, tmp_path):

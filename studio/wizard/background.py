@@ -7,6 +7,7 @@ they no longer want (see `TaskSlot`).
 """
 from __future__ import annotations
 
+import sys
 import traceback
 from typing import Any, Callable
 
@@ -56,15 +57,16 @@ class Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.fn(reporter=self.reporter)
+            outcome = ("finished", self.fn(reporter=self.reporter))
         except BaseException as exc:  # noqa: BLE001 - every failure becomes a sentence
-            if not isinstance(exc, StudioError):
+            if not isinstance(exc, StudioError) and not sys.is_finalizing():
                 traceback.print_exc()
-            self.done = True
-            self.signals.failed.emit(error_sentence(exc))
-        else:
-            self.done = True
-            self.signals.finished.emit(result)
+            outcome = ("failed", error_sentence(exc))
+        self.done = True
+        try:
+            getattr(self.signals, outcome[0]).emit(outcome[1])
+        except RuntimeError:  # the application is closing and took the signals object with it
+            pass
         finally:
             _RUNNING.discard(self)   # the relay (if its owner lives) keeps the task until it has reported
 

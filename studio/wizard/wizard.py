@@ -7,11 +7,12 @@ user has not touched.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWizard
 
 from core.errors import StudioError
 from core.project.new_project import NewProjectRequest, create_project
+from studio.settings import settings
 from studio.wizard.background import TaskSlot, start_task
 from studio.wizard.environment import Environment, probe_environment
 from studio.wizard.family_page import FamilyPage, family_trainable
@@ -21,6 +22,7 @@ from studio.wizard.model_page import ModelPage
 from studio.wizard.review_page import ReviewPage
 
 FAMILY, LOCATION, IMPORT, MODEL, REVIEW = range(5)
+GEOMETRY_KEY = "wizard/geometry"
 STYLE = """
 QLabel[role="ok"] { color: #2f9a57; font-weight: 600; }
 QListWidget#FamilyList::item { padding: 4px; }
@@ -48,7 +50,12 @@ class NewProjectWizard(QWizard):
         for pid, page in ((FAMILY, self.family_page), (LOCATION, self.location_page), (IMPORT, self.import_page),
                           (MODEL, self.model_page), (REVIEW, self.review_page)):
             self.setPage(pid, page)
-        self.resize(1000, 740)
+        geometry = settings().value(GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1000, 740)
+        self.finished.connect(lambda _r: settings().setValue(GEOMETRY_KEY, self.saveGeometry()))
         self.result_info = None
         self.job = None
         self._busy = False
