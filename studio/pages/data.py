@@ -10,21 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGroupBox, QLabel, QPushButton, QSplitter, QStackedWidget, QVBoxLayout,
+                               QWidget)
 
 from core.datasets.browse import BrowseSnapshot, browse_snapshot
 from core.families import family_info
-from core.project import catalog
 from studio.controllers.data_tasks import DataTask
 from studio.pages.base import Page, header
 from studio.pages.data_actions import ActionsBar, SplitDialog
+from studio.pages.data_browser import ImageBrowser
 from studio.pages.data_clips import ClipsBrowser
 from studio.pages.data_details import DatasetSummary, ImageDetails
 from studio.ui.annotation_doc import doc_for_image
 from studio.ui.import_dialog import ImportDialog
 from studio.ui.import_formats import FORMATS, result_sentence
-from studio.ui.thumbnails import ThumbnailGrid, ThumbRow
 
 VIDEO_TASKS = ("action_recognition",)
 EMPTY, IMAGES, CLIPS = 0, 1, 2
@@ -74,26 +73,11 @@ class DataPage(Page):
         el.addWidget(self.empty_import, 0, Qt.AlignmentFlag.AlignHCenter)
         el.addStretch(2)
 
-        self.split_filter, self.class_filter = QComboBox(), QComboBox()
-        self.split_filter.setToolTip("Show the images of one split")
-        self.class_filter.setToolTip("Show the images holding at least one annotation of a class")
-        self.split_filter.currentIndexChanged.connect(self._apply_filter)
-        self.class_filter.currentIndexChanged.connect(self._apply_filter)
-        self.shown = QLabel()
-        self.shown.setProperty("role", "hint")
-        self.grid = ThumbnailGrid()
-        self.grid.image_selected.connect(self.show_image)
-        filters = QHBoxLayout()
-        filters.addWidget(QLabel("Split"))
-        filters.addWidget(self.split_filter)
-        filters.addWidget(QLabel("Class"))
-        filters.addWidget(self.class_filter, 1)
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addLayout(filters)
-        ll.addWidget(self.shown)
-        ll.addWidget(self.grid, 1)
+        self.browser = ImageBrowser()
+        self.browser.image_selected.connect(self.show_image)
+        self.browser.nothing_shown.connect(lambda: self.details.clear("No image matches the filters."))
+        b = self.browser
+        self.split_filter, self.class_filter, self.shown, self.grid = b.split_filter, b.class_filter, b.shown, b.grid
         self.summary = DatasetSummary()
         self.details = ImageDetails()
         right = QSplitter(Qt.Orientation.Vertical)
@@ -103,7 +87,7 @@ class DataPage(Page):
         right.setStretchFactor(1, 3)
         right.setChildrenCollapsible(False)
         browser = QSplitter(Qt.Orientation.Horizontal)
-        browser.addWidget(left)
+        browser.addWidget(self.browser)
         browser.addWidget(right)
         browser.setStretchFactor(0, 1)
         browser.setStretchFactor(1, 1)
@@ -123,7 +107,7 @@ class DataPage(Page):
     # -- refresh ------------------------------------------------------------------------------
     def on_project_changed(self, project) -> None:
         self.snapshot = None
-        self.grid.thumbs.set_rows([])
+        self.browser.clear()
         self.details.clear()
         self._request_refresh()
 
@@ -193,62 +177,19 @@ class DataPage(Page):
             return
         self.stack.setCurrentIndex(IMAGES)
         self.summary.set_stats(self.stats)
-        selected = self.grid.current_image()
-        self._fill_filters()
-        self.grid.thumbs.set_rows(snap.rows, *self._filter())
-        self._after_filter(selected)
-
-    def _fill_filters(self) -> None:
-        sizes = self.stats["splits"]
-        split, cat = self.split_filter.currentData(), self.class_filter.currentData()
-        for combo in (self.split_filter, self.class_filter):
-            combo.blockSignals(True)
-            combo.clear()
-        self.split_filter.addItem(f"All ({self.stats['images']:,})", None)
-        for s in (*catalog.SPLITS, "unassigned"):
-            if s != "unassigned" or sizes.get(s):
-                self.split_filter.addItem(f"{'not split' if s == 'unassigned' else s} ({sizes.get(s, 0):,})", s)
-        self.class_filter.addItem("All classes", None)
-        for cid, style in self.styles.items():
-            self.class_filter.addItem(f"{style.name} ({self.snapshot.images_per_class.get(cid, 0):,} images)", cid)
-        for combo, value in ((self.split_filter, split), (self.class_filter, cat)):
-            index = combo.findData(value)
-            combo.setCurrentIndex(max(0, index))
-            combo.blockSignals(False)
-
-    def _filter(self) -> tuple[str | None, set[int] | None]:
-        cat = self.class_filter.currentData()
-        ids = self.snapshot.ids_by_class.get(cat, set()) if cat is not None and self.snapshot else None
-        return self.split_filter.currentData(), ids
-
-    def _apply_filter(self, *_args) -> None:
-        if self.project is None or self.snapshot is None:
-            return
-        selected = self.grid.current_image()
-        self.grid.thumbs.set_filter(*self._filter())
-        self._after_filter(selected)
-
-    def _after_filter(self, select: int | None) -> None:
-        model = self.grid.thumbs
-        self.shown.setText(f"{model.rowCount():,} of {model.total:,} images shown")
-        if select is None or not self.grid.select_image(select):
-            if model.rowCount():
-                self.grid.select_image(model.row(0).id)
-            else:
-                self.details.clear("No image matches the filters.")
+        self.browser.set_snapshot(snap)
 
     def show_image(self, image_id: int) -> None:
         if self.project is None:
             return
-        doc = doc_for_image(self.project, image_id, self.styles)
-        row = self.grid.thumbs.row_of(image_id)
-        split = self.grid.thumbs.row(row).split if row is not None else None
-        self.details.show_image(doc, split)
+        self.details.show_image(doc_for_image(self.project, image_id, self.styles), self.browser.split_of(image_id))
 
     # -- actions ------------------------------------------------------------------------------
     def open_import_dialog(self) -> ImportDialog | None:
         if self.project is None or not self.formats or self.actions.busy:
             return None
+        if self.import_dialog is not None and not self.import_dialog.busy:
+            self.import_dialog.deleteLater()
         self.import_dialog = ImportDialog(self.project.root, tuple(self.formats), self)
         self.import_dialog.imported.connect(self._on_imported)
         self.import_dialog.open()
@@ -262,6 +203,8 @@ class DataPage(Page):
         if self.project is None or self.actions.busy:
             return None
         val, test, seed = self.split_values
+        if self.split_dialog is not None:
+            self.split_dialog.deleteLater()
         self.split_dialog = SplitDialog(val, test, seed, self.stats["images"] if self.stats else 0, self)
         self.split_dialog.accepted.connect(lambda: self.split(*self.split_dialog.values()))
         self.split_dialog.open()

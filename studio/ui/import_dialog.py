@@ -251,4 +251,6 @@ class ImportDialog(QDialog):
         if self.task is not None and self.plan is not None:   # writing: the transaction must finish
             self.verdict.setText("The import is being written; it cannot be stopped halfway.")
             return
+        if self.task is not None:                             # checking: stop reading (writes nothing)
+            self.task.cancel()
         super().reject()
