@@ -344,3 +344,38 @@ def test_video_folders_become_clips_without_a_split(qtbot, window, tmp_path):
         "SELECT v.file_name, c.end_frame, k.name FROM clips c JOIN videos v ON v.id = c.video_id "
         "JOIN categories k ON k.id = c.category_id ORDER BY v.file_name").fetchall()
     assert rows == [("clap/b.mp4", 3, "clap"), ("wave/a.mp4", 4, "wave")]
+
+
+def test_the_wizard_never_imports_torch_in_the_gui_process(tmp_path):
+    """Importing torch blocks the GUI thread for seconds, even from a worker thread (the GIL)."""
+    import os
+    import subprocess
+    import sys
+
+    code = f"""
+import sys, time
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from studio.session import Session
+from studio.controllers.jobs import JobController
+from studio.wizard import NewProjectWizard
+def wait(cond, s=60):
+    t = time.time()
+    while not cond() and time.time() - t < s:
+        app.processEvents(); time.sleep(0.01)
+    assert cond()
+wiz = NewProjectWizard(Session(), JobController()); wiz.show()
+wiz.next(); wiz.location_page.parent_folder.setText({str(tmp_path)!r}); wiz.location_page.name.setText("p")
+wiz.next(); wiz.import_page.choose("sample"); wiz.import_page.forms["sample"].images.setValue(8)
+wiz.next(); wait(wiz.model_page.isComplete)
+wiz.model_page.set_weights({str(tmp_path / "w.pth")!r}); wait(lambda: wiz.model_page.weights_message.kind == "error")
+wiz.model_page.set_weights("")
+wiz.next(); wiz.review_page.start.setChecked(False); wiz.accept(); wait(lambda: wiz.result_info is not None)
+print(wiz.result_info.images, wiz.review_page.spec.model.backbone, "torch" in sys.modules)
+"""
+    (tmp_path / "w.pth").write_bytes(b"not weights")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["8", "resnet18", "False"]

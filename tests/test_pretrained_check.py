@@ -63,3 +63,27 @@ def test_cached_weights_lists_only_weight_files(tmp_path):
     (tmp_path / "sub.pth").mkdir()
     assert [p.name for p in cached_weights(tmp_path)] == ["a.PT", "b.pth"]
     assert cached_weights(tmp_path / "nope") == []
+
+
+def test_the_check_runs_in_a_child_process_with_the_same_sentences(tmp_path):
+    from core.families.pretrained import check_weights_in_subprocess
+
+    torch.save(keys_of("resnet34"), tmp_path / "r34.pth")
+    info = check_weights_in_subprocess(tmp_path / "r34.pth", "resnet34")
+    assert (info.kind, info.architecture, info.path) == ("backbone", "resnet34", tmp_path / "r34.pth")
+    with pytest.raises(CheckpointError, match="holds resnet34 weights but the backbone is resnet50"):
+        check_weights_in_subprocess(tmp_path / "r34.pth", "resnet50")
+    with pytest.raises(CheckpointError, match="does not exist"):
+        check_weights_in_subprocess(tmp_path / "nope.pth", "resnet50")
+
+
+def test_hub_folder_follows_torch_without_importing_it(monkeypatch, tmp_path):
+    from core.families.pretrained import hub_checkpoints_dir
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "th"))
+    assert hub_checkpoints_dir() == tmp_path / "th" / "hub" / "checkpoints"
+    assert torch.hub._get_torch_home() == str(tmp_path / "th")
+    monkeypatch.delenv("TORCH_HOME")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert hub_checkpoints_dir() == tmp_path / "xdg" / "torch" / "hub" / "checkpoints"
+    assert str(hub_checkpoints_dir().parent) == torch.hub._get_torch_home() + "/hub"

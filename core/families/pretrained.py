@@ -6,12 +6,19 @@ torchvision ResNet (``conv1.weight``, ``layer1.0...``: a classification backbone
 detection model whose backbone is a ResNet (``backbone.body.layer1.0...``). Which ResNet it is
 follows from its keys alone (blocks per stage, basic or bottleneck blocks), so a file for
 another depth is caught without building a model. Nothing is ever downloaded.
+
+A GUI must not import torch (it blocks its thread for seconds): it calls
+`check_weights_in_subprocess`, which runs ``python -m core.families.pretrained FILE BACKBONE``
+and reads its one line of JSON. `hub_checkpoints_dir` and `cached_weights` need no torch.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
-from dataclasses import dataclass
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -101,10 +108,11 @@ def check_weights(path: str | Path, backbone: str) -> WeightsInfo:
 
 
 def hub_checkpoints_dir() -> Path:
-    """torch hub's checkpoint folder (where torchvision keeps downloaded weights); never created here."""
-    import torch
-
-    return Path(torch.hub.get_dir()) / "checkpoints"
+    """torch hub's checkpoint folder, found as torch does it (TORCH_HOME, else XDG_CACHE_HOME/torch,
+    else ~/.cache/torch) without importing torch; never created here."""
+    home = os.environ.get("TORCH_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache"), "torch")
+    return Path(os.path.expanduser(home)) / "hub" / "checkpoints"
 
 
 def cached_weights(folder: str | Path | None = None) -> list[Path]:
@@ -116,3 +124,42 @@ def cached_weights(folder: str | Path | None = None) -> list[Path]:
         return []
     return sorted((Path(e.path) for e in entries if e.is_file() and e.name.lower().endswith(WEIGHT_SUFFIXES)),
                   key=lambda p: p.name.lower())
+
+
+# ------------------------------------------------------------------------------ out of process
+
+def check_weights_in_subprocess(path: str | Path, backbone: str, timeout_s: float = 600) -> WeightsInfo:
+    """`check_weights` run by a child Python (torch is imported there, not here)."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root + (os.pathsep + os.environ["PYTHONPATH"]
+                                               if os.environ.get("PYTHONPATH") else "")}
+    try:
+        out = subprocess.run([sys.executable, "-m", "core.families.pretrained", str(path), backbone],
+                             capture_output=True, text=True, env=env, timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        raise CheckpointError(f"Checking {Path(path).name} took longer than {timeout_s:.0f} s; is it on a slow "
+                              "drive?") from None
+    lines = out.stdout.strip().splitlines()
+    try:
+        result = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        tail = " ".join(out.stderr.strip().splitlines()[-2:])
+        raise CheckpointError(f"Checking {Path(path).name} failed (exit code {out.returncode}): {tail}") from None
+    if not result.get("ok"):
+        raise CheckpointError(result.get("message") or f"{Path(path).name} cannot be used.")
+    return WeightsInfo(Path(result["path"]), result["kind"], result["architecture"], result["tensors"])
+
+
+def main(argv: list[str]) -> int:
+    """`python -m core.families.pretrained FILE BACKBONE`: one JSON line, {"ok": ...}."""
+    try:
+        info = check_weights(argv[0], argv[1])
+    except CheckpointError as exc:
+        print(json.dumps({"ok": False, "message": str(exc)}))
+        return 0
+    print(json.dumps({"ok": True, **{k: str(v) if isinstance(v, Path) else v for k, v in asdict(info).items()}}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

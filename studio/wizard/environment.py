@@ -1,41 +1,55 @@
-"""What the model step needs to know about this computer, found off the GUI thread: the family's
-implementation (importing it imports torch), whether a CUDA GPU is there, and which weights files
-the torch hub cache already holds (nothing is downloaded)."""
+"""What the model step needs to know, found without importing torch (importing it would block the
+GUI thread for seconds, even from a worker thread): the family's spec class and default specs
+(`core.families.spec_lookup`), whether an NVIDIA GPU is there (driver files), and which weights
+files the torch hub cache already holds (nothing is downloaded)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.families.spec_lookup import default_spec_for, gpu_likely, spec_class_for
 from core.specs import fields_of
+
+NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")
 
 
 @dataclass
 class Environment:
     task: str
-    family: Any                    # core.families.base.Family
+    spec_class: type
     cuda: bool
     gpu_name: str = ""
     hub_dir: Path | None = None
     cached: list[Path] = field(default_factory=list)
+
+    def default_spec(self, profile: str) -> Any:
+        return default_spec_for(self.task, profile)
 
     @property
     def default_profile(self) -> str:
         return "gpu" if self.cuda else "cpu"
 
 
-def probe_environment(task: str, reporter=None) -> Environment:
-    """Runs on a worker thread (torch takes seconds to import)."""
-    import torch
+def gpu_name() -> str:
+    """The first NVIDIA GPU's model name from the driver's /proc files ('' when unknown)."""
+    try:
+        for info in sorted(NVIDIA_GPUS.glob("*/information")):
+            for line in info.read_text(errors="replace").splitlines():
+                if line.startswith("Model:"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
 
-    from core.families import get_family
+
+def probe_environment(task: str, reporter=None) -> Environment:
+    """Cheap (file checks and a folder listing), but run off the GUI thread all the same."""
     from core.families.pretrained import cached_weights, hub_checkpoints_dir
 
-    family = get_family(task)
-    cuda = bool(torch.cuda.is_available())
-    name = torch.cuda.get_device_name(0) if cuda else ""
+    cuda = gpu_likely()
     hub = hub_checkpoints_dir()
-    return Environment(task, family, cuda, name, hub, cached_weights(hub))
+    return Environment(task, spec_class_for(task), cuda, gpu_name() if cuda else "", hub, cached_weights(hub))
 
 
 def field_choices(spec_class: type, dotted: str) -> tuple:

@@ -2,7 +2,6 @@
 its picture, model, data formats and whether it trains in this version."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
@@ -10,6 +9,7 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWizardPage
 
 from core.families import FamilyInfo, family_infos
+from core.families.spec_lookup import is_trainable
 from studio.wizard.widgets import Message
 
 PICTURES = Path(__file__).resolve().parents[2] / "resources" / "families"
@@ -19,7 +19,7 @@ FORMAT_NAMES = {"coco": "COCO json", "labelme": "labelme json", "kitti": "KITTI 
 
 def family_trainable(name: str) -> bool:
     """True when the family has a trainer (its `family` module exists); imports nothing heavy."""
-    return importlib.util.find_spec(f"core.families.{name}.family") is not None
+    return is_trainable(name)
 
 
 def picture(info: FamilyInfo) -> QPixmap:

@@ -1,5 +1,6 @@
 """Step 4 (families that train): model size profile, backbone, and optional local pretrained
-weights — picked from the torch hub cache or a file — checked off the GUI thread."""
+weights — picked from the torch hub cache or a file — checked by a child process (torch is never
+imported in the GUI process)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -83,7 +84,7 @@ class ModelPage(QWizardPage):
         task = self.wiz.family_page.family().name
         env = self.wiz.environments.get(task)
         if env is None:
-            self.status.note("Loading the model library and looking for a GPU and cached weights...")
+            self.status.note("Looking for a GPU and cached weights...")
             self.wiz.probe(task)
         elif self.env is None or self.env.task != task:
             self.environment_ready(env)
@@ -101,7 +102,7 @@ class ModelPage(QWizardPage):
         self.status.clear_message()
         if first:
             self.backbone.clear()
-            self.backbone.addItems(list(field_choices(env.family.spec_class, "model.backbone")))
+            self.backbone.addItems(list(field_choices(env.spec_class, "model.backbone")))
             if not self._user_profile:
                 (self.gpu if env.cuda else self.cpu).setChecked(True)
             self._fill_weights()
@@ -112,7 +113,7 @@ class ModelPage(QWizardPage):
 
     def environment_failed(self, task: str, sentence: str) -> None:
         if task == self.wiz.family_page.family().name:
-            self.status.error(f"The model library could not be loaded: {sentence}")
+            self.status.error(f"The model settings could not be prepared: {sentence}")
 
     def _set_enabled(self, on: bool) -> None:
         for w in (self.cpu, self.gpu, self.backbone, self.weights, self.browse):
@@ -135,7 +136,7 @@ class ModelPage(QWizardPage):
 
     def _profile_changed(self, *_args) -> None:
         if self.env is not None and not self._user_backbone:
-            default = self.env.family.default_spec(self.profile()).model.backbone
+            default = self.env.default_spec(self.profile()).model.backbone
             self.backbone.setCurrentText(default)
             self._check_weights()
         self.completeChanged.emit()
@@ -170,11 +171,11 @@ class ModelPage(QWizardPage):
         elif key in self.checked:
             self._show_check(key)
         else:
-            from core.families.pretrained import check_weights
+            from core.families.pretrained import check_weights_in_subprocess
 
             self._checking = key
-            self.weights_message.note(f"Checking {Path(path).name}...")
-            self.check_slot.start(lambda reporter: check_weights(path, backbone).describe(),
+            self.weights_message.note(f"Checking {Path(path).name} (read safely, weights only)...")
+            self.check_slot.start(lambda reporter: check_weights_in_subprocess(path, backbone).describe(),
                                   on_done=lambda text: self._weights_checked(key, None, text),
                                   on_error=lambda sentence: self._weights_checked(key, sentence, ""))
         self.completeChanged.emit()
@@ -196,7 +197,7 @@ class ModelPage(QWizardPage):
 
     def problem(self) -> str | None:
         if self.env is None or self.env.task != self.wiz.family_page.family().name:
-            return "Loading the model library..."
+            return "Looking for a GPU and cached weights..."
         key = (self.pretrained(), self.backbone.currentText())
         if key[0] and key not in self.checked:
             return "The weights are being checked..."

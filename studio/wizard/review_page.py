@@ -16,13 +16,19 @@ from studio.wizard.yaml_highlighter import YamlHighlighter
 
 def generate_spec(env, profile: str, backbone: str, pretrained: str, sample_size: int | None):
     """The family's default spec for `profile` with the model choices applied; with the sample data
-    on a CPU, the demo's schedule (sized to learn the shapes in about 20 minutes on 2 cores)."""
+    on a CPU, the demo's schedule (`core.demo.FULL`: sized to learn the shapes in about 20 minutes
+    on 2 cores). Built from spec metadata only: no torch in the GUI process."""
+    spec = env.default_spec(profile)
     if sample_size is not None and profile == "cpu" and env.task == "instance_segmentation":
-        from core.demo import FULL, demo_spec
+        from core.demo import FULL as c
 
-        spec = demo_spec(FULL)
-    else:
-        spec = env.family.default_spec(profile)
+        t = spec.train
+        t.total_steps, t.batch_size, t.warmup_steps = c.total_steps, c.batch_size, c.warmup_steps
+        t.init_learning_rate, t.warmup_learning_rate = c.init_learning_rate, c.init_learning_rate / 100
+        t.learning_rate_steps = list(c.learning_rate_steps)
+        t.learning_rate_decay_levels = list(c.learning_rate_decay_levels)
+        t.checkpoint_interval, t.num_steps_per_eval = c.checkpoint_interval, c.num_steps_per_eval
+        t.log_interval = max(1, min(20, c.total_steps // 20))
     if sample_size is not None and hasattr(spec, "data") and hasattr(spec.data, "image_size"):
         spec.data.image_size = sample_size
     spec.model.backbone = backbone
@@ -157,7 +163,7 @@ class ReviewPage(QWizardPage):
         env = self.wiz.environments[self.wiz.family_page.family().name]
         try:
             check_run_name(self.run_name.text().strip())
-            spec = spec_from_yaml(env.family.spec_class, self.editor.toPlainText())
+            spec = spec_from_yaml(env.spec_class, self.editor.toPlainText())
         except (SpecError, RunError) as exc:
             self.message.error(str(exc))
             return False

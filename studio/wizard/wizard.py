@@ -76,7 +76,7 @@ class NewProjectWizard(QWizard):
             self.probe(name)
 
     def probe(self, task: str) -> None:
-        """Load the family's implementation and look at the hardware, once, off the GUI thread."""
+        """Look up the family's spec and the hardware, once, off the GUI thread (without torch)."""
         if task in self.environments or task in self._probes:
             return
         slot = self._probes[task] = TaskSlot(self)
