@@ -183,12 +183,15 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         state = s.value("window/state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        else:
-            self.resizeDocks([self.jobs_dock], [150], Qt.Orientation.Vertical)
+        self._size_docks = not (isinstance(state, QByteArray) and self.restoreState(state))
         for act in self.theme_actions.actions():
             act.setChecked(act.data() == current_theme())
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._size_docks:  # first start: a slim jobs panel, the pages get the room
+            self._size_docks = False
+            self.resizeDocks([self.jobs_dock], [130], Qt.Orientation.Vertical)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         active = self.jobs.active()

@@ -140,7 +140,7 @@ def train_run(project: Project, run_name: str, reporter: Reporter) -> TrainResul
             window_t, window_images = now, 0
             per_step = (now - t_start) / (step - start_step)
             values = {k: float(v.detach()) for k, v in losses.items()}
-            values.update(loss=float(loss), lr=optimizer.param_groups[0]["lr"], samples_per_s=rate)
+            values.update(loss=float(loss.detach()), lr=optimizer.param_groups[0]["lr"], samples_per_s=rate)
             reporter.metrics(values, step=step, phase="train")
             reporter.progress(step, total, phase="train", force=True, step=step,
                               eta_s=round(per_step * (total - step), 1), epoch=sampler.epoch_of(step - 1))
