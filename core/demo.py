@@ -75,14 +75,15 @@ def prepare_out_dir(out: Path) -> None:
     (out / MARKER).write_text("written by `studio demo`; the next demo run replaces this folder\n")
 
 
-def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = None) -> dict[str, Any]:
+def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = None,
+             config: DemoConfig | None = None) -> dict[str, Any]:
     from core.datasets.sample import import_sample_data, sample_video
     from core.datasets.split import split_project
     from core.jobs.launch import run_job
     from core.project import Project, runs
     from core.specs import save_spec_file, spec_to_yaml
 
-    config = QUICK if quick else FULL
+    config = config or (QUICK if quick else FULL)
     out = Path(out).resolve()
     say = on_event or (lambda e: None)
     timings: dict[str, float] = {}
