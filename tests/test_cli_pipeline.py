@@ -101,3 +101,19 @@ def test_bad_input_gives_a_sentence_not_a_traceback(tmp_path, capsys):
     assert main(["data", "import", str(tmp_path / "p"), "--format", "coco", "--annotations", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("studio: ") and "not valid JSON" in err and "Traceback" not in err
+
+
+def test_a_stopped_evaluation_stores_nothing(trained):
+    from core.errors import JobStopped
+    from core.evaluation.artifact import evaluate_artifact
+    from core.jobs.reporter import RecordingReporter
+    from core.project import Project
+
+    stopping = RecordingReporter()
+    stopping.request_stop()
+    _, proj = trained
+    with Project.open(proj) as project:
+        before = project.conn.execute("SELECT count(*) FROM metrics").fetchone()[0]
+        with pytest.raises(JobStopped, match="nothing was stored"):
+            evaluate_artifact(project, "r1", None, "val", "pytorch", stopping)
+        assert project.conn.execute("SELECT count(*) FROM metrics").fetchone()[0] == before

@@ -112,3 +112,45 @@ def test_non_finite_loss_stops_with_a_sentence(make_seg_project, monkeypatch):
     msg = str(err.value)
     assert "the loss became nan at step 3" in msg and "loss_mask=nan" in msg
     assert "Lower train.init_learning_rate" in msg and "The last checkpoint is at step 2." in msg
+
+
+class StopDuringEvaluation(RecordingReporter):
+    """Asks to stop as soon as an evaluation has predicted its first batch."""
+
+    def should_stop(self):
+        return any(e.get("phase") == "evaluate" for e in self.of("progress"))
+
+
+def test_a_stop_during_evaluation_stores_no_partial_metrics_and_resumes(make_seg_project):
+    project = make_seg_project(num_images=16, val=0.5)
+    spec = tiny_spec(total_steps=4, num_steps_per_eval=2, checkpoint_interval=100)
+    spec.evaluate.batch_size = 1            # 8 validation images: the stop lands after the first
+    create_run(project, "ev", spec)
+    run_id = runs.get_run(project, "ev").id
+    result = train_run(project, "ev", StopDuringEvaluation())
+    assert result.status == "stopped" and result.step == 2
+    assert result.checkpoint.name == "step-0000002.pt"
+    assert runs.latest_metrics(project, run_id) == {}          # 1 of 8 images scored would be a lie
+    assert not (project.run_dir("ev") / "eval" / "step-2" / "metrics.json").exists()
+
+    rep = RecordingReporter()
+    result = train_run(project, "ev", rep)
+    assert result.status == "done" and result.step == 4
+    assert [e["step"] for e in rep.of("metric") if e.get("phase") == "train"] == [3, 4]
+    assert json.loads((project.run_dir("ev") / "eval" / "step-4" / "metrics.json").read_text())["images"] == 8
+
+
+def test_a_stop_during_the_final_evaluation_finishes_on_the_next_train(make_seg_project):
+    project = make_seg_project(num_images=16, val=0.5)
+    spec = tiny_spec(total_steps=2, checkpoint_interval=100)
+    spec.evaluate.batch_size = 1
+    create_run(project, "fin", spec)
+    result = train_run(project, "fin", StopDuringEvaluation())
+    assert result.status == "stopped" and result.step == 2
+    assert not (project.run_dir("fin") / "checkpoints" / "model.pt").exists()
+    assert runs.artifacts(project) == []
+    rep = RecordingReporter()
+    result = train_run(project, "fin", rep)
+    assert result.status == "done" and result.checkpoint.name == "model.pt"
+    assert rep.of("metric") and not [e for e in rep.of("metric") if e.get("phase") == "train"]
+    assert {"AP", "mask_AP"} <= set(runs.latest_metrics(project, runs.get_run(project, "fin").id))

@@ -73,3 +73,29 @@ def test_errors_arrive_as_events_with_a_sentence(make_seg_project):
     assert "There is no run named 'nope'" in events[-1]["message"]
     # a crash before the job row exists still explains itself; the log holds the details
     assert log.exists()
+
+
+def test_a_stop_inside_a_job_ends_it_as_stopped_not_failed(make_seg_project, monkeypatch):
+    """A core function that gives up on a stop request (JobStopped) ends the job cleanly."""
+    import io
+
+    import workers.evaluate_job as evaluate_job
+    from core.errors import JobStopped
+    from workers import job as job_frame
+    from workers.channel import WorkerReporter
+
+    project = make_seg_project()
+    create_run(project, "e", tiny_spec())
+
+    def stopped(project, args, reporter):
+        raise JobStopped("Evaluation was stopped before it finished; nothing was stored.")
+
+    monkeypatch.setattr(evaluate_job, "run", stopped)
+    monkeypatch.setattr(WorkerReporter, "listen_for_stop", lambda self, stream=None: None)
+    channel = io.StringIO()
+    assert job_frame.main(["evaluate", "--project", str(project.root), "--run", "e"], channel) == 0
+    events = [json.loads(line) for line in channel.getvalue().splitlines()]
+    assert events[-1]["event"] == "done" and events[-1]["status"] == "stopped"
+    assert "nothing was stored" in events[-1]["message"]
+    assert not [e for e in events if e["event"] == "error"]
+    assert [j.status for j in runs.list_jobs(project)] == ["stopped"]

@@ -1,7 +1,7 @@
 """The frame every worker verb runs in: parse, open the project, record the job, run, report.
 
 Exit status: 0 when the job finished or was stopped on request (the `done` event says
-which), 1 on a typed error (an `error` event carries the sentence), 2 on bad arguments,
+which; a `JobStopped` from core is such a stop), 1 on a typed error (an `error` event carries the sentence), 2 on bad arguments,
 70 on an unexpected crash (with the traceback in the log).
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import traceback
 from pathlib import Path
 from typing import IO, Any
 
-from core.errors import StudioError
+from core.errors import JobStopped, StudioError
 from core.project import Project
 from core.project import runs
 from workers import VERBS
@@ -58,6 +58,13 @@ def main(argv: list[str], channel: IO[str]) -> int:
         status = result.pop("status", "done")
         runs.finish_job(project, job_id, status)
         reporter.emit({"event": "done", "status": status, **result})
+        return 0
+    except JobStopped as exc:
+        log.info("%s", exc)
+        reporter.log(str(exc))
+        if job_id is not None:
+            runs.finish_job(project, job_id, "stopped", str(exc))
+        reporter.emit({"event": "done", "status": "stopped", "message": str(exc)})
         return 0
     except StudioError as exc:
         log.error("%s", exc)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.errors import CheckpointError, DataError
+from core.errors import CheckpointError, DataError, JobStopped
 from core.datasets.images import read_rgb
 from core.fsutil import atomic_write_text
 from core.jobs.reporter import NullReporter, Reporter
@@ -64,7 +64,7 @@ def evaluate_artifact(project: Project, run_name: str, artifact: str | Path | No
         predictions: dict[int, dict] = {}
         for start in range(0, len(images), batch):
             if reporter.should_stop():
-                raise DataError("Evaluation was stopped before it finished; nothing was stored.")
+                raise JobStopped("Evaluation was stopped before it finished; nothing was stored.")
             chunk = images[start:start + batch]
             outputs = runner([read_rgb(str(project.resolve(im.path))) for im in chunk])
             predictions.update({im.id: p for im, p in zip(chunk, outputs)})

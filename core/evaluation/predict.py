@@ -10,14 +10,16 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from core.errors import DataError
+from core.errors import DataError, JobStopped
 from core.fsutil import atomic_write_text
 from core.jobs.reporter import NullReporter, Reporter
 
 
 def predict_split(family, model: torch.nn.Module, project, spec: Any, split: str, device: torch.device,
                   reporter: Reporter | None = None) -> dict[int, dict]:
-    """Predictions (family Prediction dicts) for every image of `split`, keyed by image id."""
+    """Predictions (family Prediction dicts) for every image of `split`, keyed by image id.
+
+    Raises `JobStopped` when the reporter asks to stop before every image is predicted."""
     reporter = reporter or NullReporter()
     dataset = family.dataset(project, spec, split, train=False)
     if len(dataset) == 0:
@@ -29,7 +31,9 @@ def predict_split(family, model: torch.nn.Module, project, spec: Any, split: str
     with torch.inference_mode():
         for images, _targets, image_ids in loader:
             if reporter.should_stop():
-                break
+                # partial predictions would score the missing images as misses: store nothing
+                raise JobStopped(f"Evaluation on the {split!r} split was stopped before it finished; "
+                                 "no metrics were stored.")
             preds = family.predict(model, [im.to(device) for im in images], spec)
             out.update(zip(image_ids, preds))
             reporter.progress(len(out), len(dataset), phase="evaluate")

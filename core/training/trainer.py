@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from core.errors import DataError, NonFiniteLossError
+from core.errors import DataError, JobStopped, NonFiniteLossError
 from core.evaluation.predict import evaluate_model
 from core.fsutil import atomic_path
 from core.families import get_family
@@ -107,11 +107,14 @@ def train_run(project: Project, run_name: str, reporter: Reporter) -> TrainResul
     t_start = time.perf_counter()
     window_t, window_images = time.perf_counter(), 0
     reporter.progress(step, total, phase="train", force=True, step=step, eta_s=None)
+    def stopped(step: int) -> TrainResult:
+        path = save(step)
+        reporter.log(f"Stopped at step {step}; checkpoint {path.name} saved. Run train again to resume.")
+        return TrainResult("stopped", step, path, metrics)
+
     for batch in loader:
         if reporter.should_stop():
-            path = save(step)
-            reporter.log(f"Stopped at step {step}; checkpoint {path.name} saved. Run train again to resume.")
-            return TrainResult("stopped", step, path, metrics)
+            return stopped(step)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate_at(step, tspec)
         with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
@@ -147,7 +150,10 @@ def train_run(project: Project, run_name: str, reporter: Reporter) -> TrainResul
         if step % tspec.checkpoint_interval == 0 and step < total:
             save(step)
         if tspec.num_steps_per_eval and step % tspec.num_steps_per_eval == 0 and step < total:
-            metrics = _evaluate(project, run, run_dir, model, spec, family, reporter, step, device)
+            try:
+                metrics = _evaluate(project, run, run_dir, model, spec, family, reporter, step, device)
+            except JobStopped:
+                return stopped(step)
             model.train()
     save(step)
     return _finish(project, run, run_dir, model, spec, categories, family, reporter, step, device)
@@ -168,10 +174,15 @@ def _evaluate(project, run, run_dir, model, spec, family, reporter, step, device
 
 
 def _finish(project, run, run_dir, model, spec, categories, family, reporter, step, device) -> TrainResult:
-    """Final evaluation and the slim deployable checkpoint."""
+    """Final evaluation and the slim deployable checkpoint. A stop during the evaluation leaves
+    the run stopped at its last checkpoint; training it again finishes here."""
     metrics: dict[str, float] = {}
     if _has_split(project, spec.data.val_split):
-        metrics = _evaluate(project, run, run_dir, model, spec, family, reporter, step, device)
+        try:
+            metrics = _evaluate(project, run, run_dir, model, spec, family, reporter, step, device)
+        except JobStopped:
+            reporter.log(f"Stopped during the final evaluation at step {step}; run train again to finish it.")
+            return TrainResult("stopped", step, ckpt.step_checkpoints(run_dir)[0][1], metrics)
     path = ckpt.checkpoint_dir(run_dir) / MODEL_FILE
     with atomic_path(path) as tmp:
         torch.save({"format": ckpt.FORMAT, "step": step, "task": run.task, "spec": spec_to_yaml(spec),
