@@ -5,7 +5,9 @@ import os
 import signal
 import time
 
-from conftest import create_run, tiny_spec
+import pytest
+
+from conftest import ROOT, create_run, tiny_spec
 from core.jobs.events import read_events
 from core.jobs.launch import JobProcess, log_path_for, worker_command
 from core.project import runs
@@ -99,3 +101,55 @@ def test_a_stop_inside_a_job_ends_it_as_stopped_not_failed(make_seg_project, mon
     assert "nothing was stored" in events[-1]["message"]
     assert not [e for e in events if e["event"] == "error"]
     assert [j.status for j in runs.list_jobs(project)] == ["stopped"]
+
+
+def test_a_second_trainer_of_the_same_run_is_refused_and_touches_nothing(make_seg_project):
+    project = make_seg_project()
+    create_run(project, "busy", tiny_spec(total_steps=400, checkpoint_interval=100))
+    first = _start(project, "busy")
+    for event in first.events():
+        if event.get("event") == "metric" and event.get("step") == 2:
+            break
+    events_file = project.run_dir("busy") / "events.jsonl"
+    second = _start(project, "busy")
+    refused = list(second.events())
+    assert second.wait() == 1
+    assert refused[-1]["event"] == "error"
+    assert f"already has a train job running (process {first.pid})" in refused[-1]["message"]
+    assert not [e for e in read_events(events_file) if e["event"] == "error"]   # the run's events are the first's
+    assert runs.get_run(project, "busy").status == "running"
+    assert [j.status for j in runs.list_jobs(project)] == ["running"]            # no job row for the refusal
+    first.request_stop()
+    for _ in first.events():
+        pass
+    assert first.wait() == 0 and runs.get_run(project, "busy").status == "stopped"
+    # the lock went with the process: the run resumes
+    again = _start(project, "busy")
+    for event in again.events():
+        if event.get("event") == "metric" and event.get("phase") == "train":
+            again.request_stop()
+    assert again.wait() == 0 and runs.get_run(project, "busy").status == "stopped"
+
+
+def test_the_lock_goes_with_a_killed_process(tmp_path):
+    import subprocess
+    import sys
+
+    from core.errors import RunError
+    from core.jobs.lock import exclusive_lock
+
+    path = tmp_path / ".train.lock"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; sys.path.insert(0, %r)\n"
+        "from core.jobs.lock import exclusive_lock\n"
+        "with exclusive_lock(%r, 'busy'):\n"
+        "    print('held', flush=True); time.sleep(60)\n") % (str(ROOT), str(path))],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(RunError, match=f"held by {holder.pid}"):
+        with exclusive_lock(path, "held by {pid}"):
+            pass
+    holder.kill()
+    holder.wait()
+    with exclusive_lock(path, "held by {pid}"):
+        assert path.read_text() == str(os.getpid())

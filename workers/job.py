@@ -1,12 +1,19 @@
 """The frame every worker verb runs in: parse, open the project, record the job, run, report.
 
-Exit status: 0 when the job finished or was stopped on request (the `done` event says
-which; a `JobStopped` from core is such a stop), 1 on a typed error (an `error` event carries the sentence), 2 on bad arguments,
-70 on an unexpected crash (with the traceback in the log).
+A verb module supplies `add_arguments(parser)`, `events_path(project, args)` and
+`run(project, args, reporter) -> dict`, and optionally `lock_path(project, args)` (a lock held
+for the whole job, taken before anything is written: a second trainer of the same run is
+refused without touching the first one's files) and `on_failure(project, args, message)` (called
+when a job that started fails).
+
+Exit status: 0 when the job finished or was stopped on request (the `done` event says which; a
+`JobStopped` from core is such a stop), 1 on a typed error (an `error` event carries the
+sentence), 2 on bad arguments, 70 on an unexpected crash (with the traceback in the log).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import traceback
@@ -14,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from core.errors import JobStopped, StudioError
+from core.jobs.lock import exclusive_lock
 from core.project import Project
 from core.project import runs
 from workers import VERBS
@@ -44,9 +52,16 @@ def main(argv: list[str], channel: IO[str]) -> int:
     reporter = WorkerReporter(args.verb, channel)
     project: Project | None = None
     job_id: int | None = None
+    held = contextlib.ExitStack()
     try:
         project = Project.open(args.project)
         run = runs.get_run(project, args.run) if getattr(args, "run", None) else None
+        lock_path = getattr(module, "lock_path", None)
+        if lock_path is not None:
+            held.enter_context(exclusive_lock(
+                lock_path(project, args),
+                f"Run {getattr(args, 'run', None)!r} already has a {args.verb} job running (process {{pid}}); "
+                "stop it first, or wait for it to end."))
         events_path = module.events_path(project, args)
         if events_path is not None:
             reporter = WorkerReporter(args.verb, channel, events_path)
@@ -77,6 +92,7 @@ def main(argv: list[str], channel: IO[str]) -> int:
         return 70
     finally:
         reporter.close()
+        held.close()
         if project is not None:
             project.close()
 
@@ -91,11 +107,10 @@ def job_events_path(project: Project, args, verb: str):
 
 def _fail(project, job_id, args, module, reporter, message: str, kind: str) -> None:
     reporter.emit({"event": "error", "kind": kind, "message": message})
-    if project is None:
+    if project is None or job_id is None:   # refused before it started (unknown run, busy lock)
         return
     try:
-        if job_id is not None:
-            runs.finish_job(project, job_id, "failed", message)
+        runs.finish_job(project, job_id, "failed", message)
         on_failure = getattr(module, "on_failure", None)
         if on_failure is not None:
             on_failure(project, args, message)

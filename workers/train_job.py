@@ -10,6 +10,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", required=True)
 
 
+def lock_path(project: Project, args):
+    return project.run_dir(args.run) / ".train.lock"
+
+
 def events_path(project: Project, args):
     return project.run_dir(args.run) / "events.jsonl"
 
