@@ -100,3 +100,24 @@ def test_not_this_format_raises_a_sentence(tmp_path):
     (tmp_path / "flat").mkdir()
     with pytest.raises(DataError, match="no class subfolders"):
         vf.plan_video_folders_import(tmp_path / "flat")
+
+
+def test_cli_imports_video_folders_with_a_dry_run_first(tmp_path, capsys):
+    from studio.cli import main
+
+    root = dataset(tmp_path / "v")
+    proj = tmp_path / "actions"
+    assert main(["project", "new", str(proj), "--task", "action_recognition"]) == 0
+    assert main(["data", "import", str(proj), "--format", "video_folders"]) == 2
+    assert "needs --videos DIR" in capsys.readouterr().err
+    assert main(["data", "import", str(proj), "--format", "video_folders", "--videos", str(root), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would add 4 clip(s) of 19 frames; new categories: clap, wave" in out
+    with Project.open(proj) as p:
+        assert rows(p, "SELECT count(*) FROM videos") == [(0,)]
+    assert main(["data", "import", str(proj), "--format", "video_folders", "--videos", str(root)]) == 0
+    assert "Imported 4 video clip(s)" in capsys.readouterr().out
+    with Project.open(proj) as p:
+        assert rows(p, "SELECT count(*) FROM clips") == [(4,)]
+    assert main(["data", "import", str(proj), "--format", "video_folders", "--videos", str(root)]) == 0
+    assert "Nothing new was imported" in capsys.readouterr().out

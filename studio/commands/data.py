@@ -8,7 +8,7 @@ import sys
 from core.errors import DataError
 from core.project import Project
 
-IMPORT_FORMATS = ("coco", "labelme", "kitti", "image_folders")
+IMPORT_FORMATS = ("coco", "labelme", "kitti", "image_folders", "video_folders")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "folder); labelme: the folder of images and their .json files; kitti: the "
                                       "images folder; image_folders: the folder of one subfolder per class")
     imp.add_argument("--labels", help="KITTI: the folder of label .txt files (one per image)")
+    imp.add_argument("--videos", help="video_folders: the folder of one subfolder per action, holding videos "
+                                      "(wave/clip1.mp4) or frame folders (wave/clip1/rgb/000001.png)")
     imp.add_argument("--link", action="store_true",
                      help="reference the images where they are instead of copying them into the project")
     imp.add_argument("--dry-run", action="store_true", help="print the validation report; write nothing")
@@ -51,55 +53,64 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.set_defaults(func=_stats)
 
 
-def _plan(args: argparse.Namespace):
+def _planner_kwargs(args: argparse.Namespace) -> dict:
+    """The planner's keyword arguments (core.datasets.plan_process.PLANNERS) from the flags."""
     if args.format == "coco":
-        from core.datasets.coco import plan_coco_import
         if not args.annotations:
             raise DataError("A COCO import needs --annotations FILE (the instances .json).")
-        return plan_coco_import(args.annotations, args.images)
-    if args.format in ("kitti", "image_folders"):
-        if not args.images or (args.format == "kitti" and not args.labels):
-            raise DataError("A KITTI import needs --images DIR and --labels DIR." if args.format == "kitti" else
-                            "An image_folders import needs --images DIR (one subfolder per class).")
-        if args.format == "kitti":
-            from core.datasets.kitti import plan_kitti_import
-            return plan_kitti_import(args.images, args.labels)
-        from core.datasets.image_folders import plan_image_folders_import
-        return plan_image_folders_import(args.images)
-    from core.datasets.labelme import plan_labelme_import
+        return {"annotations_file": args.annotations, "images_dir": args.images}
+    if args.format == "kitti":
+        if not args.images or not args.labels:
+            raise DataError("A KITTI import needs --images DIR and --labels DIR.")
+        return {"images_dir": args.images, "labels_dir": args.labels}
+    if args.format == "video_folders":
+        if not args.videos:
+            raise DataError("A video_folders import needs --videos DIR (one subfolder per action, holding videos "
+                            "or frame folders).")
+        return {"root_dir": args.videos}
     if not args.images:
-        raise DataError("A labelme import needs --images DIR (the folder of images and their .json files).")
-    return plan_labelme_import(args.images)
+        raise DataError("A labelme import needs --images DIR (the folder of images and their .json files)."
+                        if args.format == "labelme" else
+                        "An image_folders import needs --images DIR (one subfolder per class).")
+    return {"images_dir": args.images} if args.format == "labelme" else {"root_dir": args.images}
 
 
 def _import(args: argparse.Namespace) -> int:
     from core.datasets.plan import commit_import, reconcile
+    from core.datasets.plan_process import planner
+    from core.datasets.video_folders import commit_video_import, reconcile_videos
     from core.families import family_info
 
+    videos = args.format == "video_folders"
     with Project.open(args.dir) as project:
         info = family_info(project.task)
         if args.format not in info.import_formats:
             raise DataError(f"{info.title} projects import {', '.join(info.import_formats)}, not {args.format}.")
-        plan = _plan(args)
+        plan = planner(args.format)(**_planner_kwargs(args))
         if args.dry_run:
-            plan = reconcile(project, plan)
+            plan = reconcile_videos(project, plan, not args.link) if videos else reconcile(project, plan)
             _print_report(plan.report, args.report_json)
             c = plan.counts
+            adds = (f"{c['videos']} clip(s) of {c['frames']} frames" if videos else
+                    f"{c['images']} image(s), {c['annotations']} annotation(s)")
+            new = plan.categories if videos else plan.new_categories
             verdict = ("would be refused" if plan.report.has_rejections else
-                       f"would add {c['images']} image(s), {c['annotations']} annotation(s); new categories: "
-                       f"{', '.join(plan.new_categories or []) or 'none'}")
+                       f"would add {adds}; new categories: {', '.join(new or []) or 'none'}")
             print(f"Dry run: nothing written. The import {verdict}.")
             return 1 if plan.report.has_rejections else 0
-        result = commit_import(project, plan, copy=not args.link)
+        commit = commit_video_import if videos else commit_import
+        result = commit(project, plan, copy=not args.link)
         _print_report(result.report, args.report_json)
-        if result.images == 0:
-            print(f"Nothing new was imported: every usable image is already in the project (the report is kept as "
+        added = result.videos if videos else result.images
+        if added == 0:
+            print(f"Nothing new was imported: everything usable is already in the project (the report is kept as "
                   f"import {result.import_id}).")
             return 0
         where = "referenced in place" if args.link else f"copied into {result.media_dir}"
-        print(f"Imported {result.images} image(s) ({where}) and {result.annotations} annotation(s) as import "
-              f"{result.import_id}; categories new: {', '.join(result.categories_created) or 'none'}, reused: "
-              f"{', '.join(result.categories_reused) or 'none'}.")
+        what = (f"{result.videos} video clip(s) ({where})" if videos else
+                f"{result.images} image(s) ({where}) and {result.annotations} annotation(s)")
+        print(f"Imported {what} as import {result.import_id}; categories new: "
+              f"{', '.join(result.categories_created) or 'none'}, reused: {', '.join(result.categories_reused) or 'none'}.")
     return 0
 
 

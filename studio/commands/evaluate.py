@@ -5,7 +5,7 @@ import argparse
 
 from core.jobs.launch import run_job
 from core.project import Project, runs
-from studio.commands.progress import event_printer, final_event
+from studio.commands.progress import completed_event, event_printer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,9 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def print_metrics(metrics: dict[str, float], delta: dict[str, float] | None = None) -> None:
+    """One line a metric; COCO's -1 (no object of that size in the split) reads n/a."""
+    width = max((len(n) for n in metrics), default=0)
     for name, value in metrics.items():
         d = (delta or {}).get(name)
-        print(f"  {name:<12} {value:8.4f}" + (f"   ({d:+.4f} vs trained model)" if d is not None else ""))
+        shown = "     n/a" if value == -1 else f"{value:8.4f}"
+        print(f"  {name:<{width}} {shown}" + (f"   ({d:+.4f} vs trained model)" if d is not None and value != -1
+                                              else ""))
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -30,8 +34,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         root = project.root
     code, events = run_job("evaluate", root, event_printer(quiet=True), run=args.run, artifact=args.artifact,
                            split=args.split, backend=args.backend)
-    last = final_event(events)
-    if not last or last["event"] != "done":
+    last = completed_event(events)
+    if last is None:
         return code or 1
     print(f"{last['artifact']} on {last['backend']}, split {args.split!r}:")
     print_metrics(last["metrics"], last.get("delta"))

@@ -6,7 +6,7 @@ import argparse
 from core.jobs.launch import run_job
 from core.project import Project, runs
 from studio.commands.evaluate import print_metrics
-from studio.commands.progress import event_printer, final_event
+from studio.commands.progress import completed_event, event_printer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,8 +27,8 @@ def _export(args: argparse.Namespace) -> int:
         root = project.root
     code, events = run_job("export", root, event_printer(), run=args.run, format=args.format,
                            checkpoint=args.checkpoint, out=args.out, opset=args.opset, no_eval=args.no_eval)
-    last = final_event(events)
-    if not last or last["event"] != "done":
+    last = completed_event(events)
+    if last is None:
         return code or 1
     print(f"Exported {last['artifact']}")
     if last.get("metrics"):

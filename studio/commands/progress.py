@@ -60,3 +60,15 @@ def final_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:
         if ev.get("event") in ("done", "error"):
             return ev
     return None
+
+
+def completed_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The `done` event of a job that did all its work; None when it failed or was stopped (a
+    stopped job's sentence is printed here: a failure's was printed as its error event)."""
+    last = final_event(events)
+    if last is None or last["event"] != "done":
+        return None
+    if last.get("status") == "stopped":
+        print(last.get("message") or "Stopped before it finished.", file=sys.stderr, flush=True)
+        return None
+    return last
