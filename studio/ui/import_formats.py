@@ -1,13 +1,12 @@
 """What the import dialog knows about each import format: the paths to ask for, the planner's
-arguments, and the check / commit functions it runs as background `DataTask`s.
+arguments (`core.datasets.plan_process.PLANNERS` names the planners), and the check / commit
+functions it runs as background `DataTask`s.
 
-Planning runs in a child process when `core.datasets.plan_process` is there (a large COCO json
-parsed on a thread of the GUI process would hold the interpreter lock — and the GUI — for
-seconds); otherwise on the task's thread.
+Planning runs in a child process (a large COCO json parsed on a thread of the GUI process would
+hold the interpreter lock, and the GUI with it, for seconds).
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -29,7 +28,6 @@ class ImportFormat:
     blurb: str
     inputs: tuple[PathInput, ...]
     kwargs: Callable[[dict[str, str]], dict[str, Any]]
-    planner: tuple[str, str]   # module, function
     videos: bool = False
 
     def problem(self, values: dict[str, str]) -> str:
@@ -54,38 +52,26 @@ FORMATS: dict[str, ImportFormat] = {f.key: f for f in (
                  "A COCO file and the folder its image file_names are relative to.",
                  (PathInput("annotations", "Annotations file", "file", "instances_train.json"),
                   PathInput("images", "Images folder", "dir", "default: the folder of the .json file", True)),
-                 lambda v: {"annotations_file": v["annotations"], "images_dir": v.get("images") or None},
-                 ("core.datasets.coco", "plan_coco_import")),
+                 lambda v: {"annotations_file": v["annotations"], "images_dir": v.get("images") or None}),
     ImportFormat("labelme", "labelme (images with their .json files)",
                  "A folder, searched recursively, of images and the labelme .json file beside each.",
                  (PathInput("folder", "Labelme folder", "dir"),),
-                 lambda v: {"images_dir": v["folder"]}, ("core.datasets.labelme", "plan_labelme_import")),
+                 lambda v: {"images_dir": v["folder"]}),
     ImportFormat("kitti", "KITTI labels (images folder + labels folder)",
                  "One <image name>.txt of KITTI object lines per image (e.g. image_2/ and label_2/). Boxes only.",
                  (PathInput("images", "Images folder", "dir", ".../image_2"),
                   PathInput("labels", "Labels folder", "dir", ".../label_2")),
-                 lambda v: {"images_dir": v["images"], "labels_dir": v["labels"]},
-                 ("core.datasets.kitti", "plan_kitti_import")),
+                 lambda v: {"images_dir": v["images"], "labels_dir": v["labels"]}),
     ImportFormat("image_folders", "Image folders (one subfolder per class)",
                  "A folder with one subfolder per class, the images of that class inside.",
                  (PathInput("folder", "Folder of class folders", "dir"),),
-                 lambda v: {"root_dir": v["folder"]}, ("core.datasets.image_folders", "plan_image_folders_import")),
+                 lambda v: {"root_dir": v["folder"]}),
     ImportFormat("video_folders", "Video folders (one subfolder per action)",
                  "One subfolder per action class holding videos (wave/clip1.mp4) or frame folders "
                  "(wave/clip1/rgb/000001.png). Each video becomes one clip of its class.",
                  (PathInput("folder", "Folder of action folders", "dir"),),
-                 lambda v: {"root_dir": v["folder"]}, ("core.datasets.video_folders", "plan_video_folders_import"),
-                 videos=True),
+                 lambda v: {"root_dir": v["folder"]}, videos=True),
 )}
-
-
-def _plan(fmt: ImportFormat, kwargs: dict[str, Any], reporter):
-    try:
-        from core.datasets.plan_process import plan_in_subprocess
-    except ImportError:
-        module, func = fmt.planner
-        return getattr(importlib.import_module(module), func)(**kwargs, reporter=reporter)
-    return plan_in_subprocess(fmt.key, kwargs, reporter)
 
 
 def check_task(key: str, values: dict[str, str], copy: bool):
@@ -94,7 +80,9 @@ def check_task(key: str, values: dict[str, str], copy: bool):
     kwargs = fmt.kwargs({k: v.strip() for k, v in values.items()})
 
     def fn(project, reporter):
-        plan = _plan(fmt, kwargs, reporter)
+        from core.datasets.plan_process import plan_in_subprocess
+
+        plan = plan_in_subprocess(fmt.key, kwargs, reporter)
         if fmt.videos:
             from core.datasets.video_folders import reconcile_videos
             return reconcile_videos(project, plan, copy)
