@@ -9,7 +9,7 @@ from core.errors import StudioError
 
 
 def run_app(project: str | None = None, page: str | None = None, screenshot: str | None = None,
-            theme: str | None = None, settle_ms: int = 1500) -> int:
+            theme: str | None = None, source: str | None = None, settle_ms: int = 1500) -> int:
     if screenshot:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
@@ -33,23 +33,32 @@ def run_app(project: str | None = None, page: str | None = None, screenshot: str
             from PySide6.QtWidgets import QMessageBox
 
             QMessageBox.warning(window, "Cannot open project", str(exc))
-    if page:
-        window.show_page(page)
+    if page or source:
+        window.show_page(page or "preview")
+    if source and window.session.project is not None:
+        window.page("preview").open_source(int(source) if source.isdigit() else source)
     if screenshot:
         return save_screenshot(app, window, screenshot, settle_ms)
     window.show()
     return app.exec()
 
 
-def save_screenshot(app, window, path: str, settle_ms: int = 1500) -> int:
-    """Render the window at 1280x800 after letting lazy loads settle; write a PNG."""
+def save_screenshot(app, window, path: str, settle_ms: int = 1500, patience_s: float = 60.0) -> int:
+    """Render the window at 1280x800 once lazy loads have had `settle_ms` and the shown page says
+    it has settled (at most `patience_s` more); write a PNG."""
     window.resize(1280, 800)
     window.show()
-    deadline = time.monotonic() + settle_ms / 1000
-    while time.monotonic() < deadline:
+    start = time.monotonic()
+    while True:
         app.processEvents()
+        waited = time.monotonic() - start
+        if waited * 1000 >= settle_ms and (window.stack.currentWidget().settled() or waited > patience_s):
+            break
         time.sleep(0.02)
     ok = window.grab().save(path)
     window.jobs.stop_all(grace_ms=1000)
     window.close()
+    from studio.controllers.preview import wait_for_threads
+
+    wait_for_threads()     # what aboutToQuit does when the event loop ran
     return 0 if ok else 1

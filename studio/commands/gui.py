@@ -12,10 +12,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--page", choices=PAGES, help="page to show first")
     p.add_argument("--screenshot", help="render the page offscreen at 1280x800 to this PNG and exit")
     p.add_argument("--theme", choices=("light", "dark"), help="override the saved theme")
+    p.add_argument("--source", help="with a project: open the Preview page on this video, image folder or camera "
+                                    "index")
     p.set_defaults(func=_gui)
 
 
 def _gui(args: argparse.Namespace) -> int:
     from studio.app import run_app  # Qt is imported only here
 
-    return run_app(project=args.project, page=args.page, screenshot=args.screenshot, theme=args.theme)
+    if args.source and not args.project:
+        from core.errors import StudioError
+
+        raise StudioError("--source previews with a project's model: name the project folder too.")
+    return run_app(project=args.project, page=args.page, screenshot=args.screenshot, theme=args.theme,
+                   source=args.source)

@@ -29,6 +29,10 @@ class Page(QWidget):
     def on_shown(self) -> None:
         """The page became the visible one (refresh lazily here)."""
 
+    def settled(self) -> bool:
+        """Nothing the page is loading would change what it shows (a screenshot waits for it)."""
+        return True
+
 
 def header(title: str, subtitle: str = "") -> QWidget:
     """A page title with an optional one-line explanation."""

@@ -142,6 +142,10 @@ class PreviewPage(Page):
     def _reload_models(self) -> None:
         self.picker.set_project(self.project)
 
+    def settled(self) -> bool:
+        """Idle, failed, or some frames into the source."""
+        return self.source is None or self.preview.state in ("error", "ended") or self.preview.frames_shown >= 8
+
     # -- sources ------------------------------------------------------------------------------
     def open_source(self, source: str | int) -> None:
         """Preview `source` (a video file, an image folder, or a camera index) from its start."""

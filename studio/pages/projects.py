@@ -81,6 +81,7 @@ class ProjectsPage(Page):
         lay.addWidget(self.message)
         lay.addWidget(self.empty)
         lay.addWidget(self.recent, 1)
+        lay.addStretch(0)      # keeps the page at the top while the list is hidden
 
         remove = QAction("Remove from list", self.recent, shortcut=QKeySequence(QKeySequence.StandardKey.Delete))
         remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
