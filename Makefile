@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= demo_out
 
-.PHONY: demo demo-quick test bench studio venv clean
+.PHONY: demo demo-quick test bench studio screenshots venv clean
 
 venv: $(STAMP)
 
@@ -32,6 +32,9 @@ bench: $(STAMP)
 
 studio: $(STAMP)
 	$(VENV)/bin/studio gui $(PROJECT)
+
+screenshots: $(STAMP)
+	$(PY) resources/screenshots/make_screenshots.py $(if $(PROJECT),--project $(PROJECT))
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) *.egg-info

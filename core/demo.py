@@ -23,7 +23,8 @@ EventFn = Callable[[dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class DemoConfig:
-    """Sizes of the demo. `full` aims at segm AP >= 0.5 in about 20 minutes on 2 CPU cores."""
+    """Sizes of the demo. `full` aims at segm AP >= 0.5 in about 20 minutes on 2 CPU cores (measured:
+    0.570 in 11 minutes); `quick` proves the plumbing in under 3 (measured: 2 minutes)."""
 
     name: str
     train_images: int
@@ -44,9 +45,10 @@ FULL = DemoConfig("full", train_images=400, val_images=100, image_size=128, tota
                   warmup_steps=200, init_learning_rate=0.02, learning_rate_steps=(1400, 1800),
                   learning_rate_decay_levels=(0.1, 0.01), checkpoint_interval=100, num_steps_per_eval=500,
                   video_frames=72)
-QUICK = DemoConfig("quick", train_images=48, val_images=16, image_size=96, total_steps=60, batch_size=4,
-                   warmup_steps=15, init_learning_rate=0.01, learning_rate_steps=(45,),
-                   learning_rate_decay_levels=(0.1,), checkpoint_interval=20, num_steps_per_eval=0,
+# ~2 minutes on 2 cores and a segm AP near 0.1: little, but a model that visibly learned
+QUICK = DemoConfig("quick", train_images=120, val_images=30, image_size=96, total_steps=400, batch_size=4,
+                   warmup_steps=50, init_learning_rate=0.02, learning_rate_steps=(300, 360),
+                   learning_rate_decay_levels=(0.1, 0.01), checkpoint_interval=100, num_steps_per_eval=0,
                    video_frames=24)
 
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QProgressBar, QPushButt
 from core.project import runs
 from studio.controllers.jobs import Job, JobController
 from studio.session import Session
+from studio.ui.recent_projects import when
 
 COLUMNS = ("Job", "Status", "Progress", "ETA", "Started", "Message", "")
 
@@ -46,7 +47,8 @@ class JobsPanel(QWidget):
 
     # -- live jobs ------------------------------------------------------------------------------
     def _add_live(self, job: Job) -> None:
-        item = QTreeWidgetItem([job.title, job.status, "", "", _dt.datetime.now().strftime("%H:%M:%S"), "", ""])
+        item = QTreeWidgetItem([job.title, job.status, "", "", when(_dt.datetime.now().astimezone().isoformat()),
+                                "", ""])
         self.tree.insertTopLevelItem(0, item)
         bar = QProgressBar()
         bar.setRange(0, 1000)
@@ -102,6 +104,6 @@ class JobsPanel(QWidget):
             if status == "running" and not runs.job_is_alive(rec):
                 status = "interrupted"
             title = f"{rec.verb} {run_names.get(rec.run_id, '')}".strip()
-            item = QTreeWidgetItem([title, status, "", "", (rec.started_at or "")[11:19], rec.message or "", ""])
+            item = QTreeWidgetItem([title, status, "", "", when(rec.started_at), rec.message or "", ""])
             item.setData(0, Qt.ItemDataRole.UserRole, "history")
             self.tree.addTopLevelItem(item)

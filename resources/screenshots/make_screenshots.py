@@ -1,0 +1,106 @@
+"""Render the README's screenshots: every page of the main window, the new-project wizard, and
+the Train page in the dark theme (1280x800 PNGs, offscreen).
+
+    python resources/screenshots/make_screenshots.py [--project DIR] [--video FILE] [--out DIR]
+
+Without --project it first runs the quick demo (a few minutes) and shows its project; the
+README's pictures come from the full demo's (`make demo`, then `--project demo_out/project`).
+Pages are rendered by `studio gui --page NAME --screenshot FILE`, as a user would; settings go
+to a throw-away folder, so the user's own recent projects and window layout are not touched.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = Path(__file__).resolve().parent
+# data first: opening the project puts it in the (throw-away) recent list the Projects page shows
+PAGES = ("data", "projects", "label", "train", "runs", "optimize", "preview")
+
+
+def studio(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "studio.cli", *args], cwd=ROOT, env=env, check=True)
+
+
+def shrink(path: Path) -> None:
+    """256 colors without dithering: a third of the size, the same picture of a flat GUI."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                              dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
+
+
+def wizard_shots(out: Path) -> None:
+    """The wizard's first and import pages, in this process (a dialog has no --page)."""
+    from PySide6.QtWidgets import QApplication
+
+    from studio.main_window import MainWindow
+    from studio.theme import apply_theme
+
+    app = QApplication.instance() or QApplication([])
+    apply_theme(app, "light")
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+
+    def settle(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.02)
+
+    wizard = window.page("projects").new_project()
+    settle(1.0)
+    wizard.grab().save(str(out / "wizard-family.png"))
+    wizard.next()
+    wizard.location_page.parent_folder.setText(tempfile.gettempdir())
+    wizard.next()
+    wizard.import_page.buttons["sample"].click()
+    settle(1.0)
+    wizard.grab().save(str(out / "wizard-import.png"))
+    wizard.reject()
+    window.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--project", help="project to show (default: run the quick demo first)")
+    parser.add_argument("--video", help="video for the Preview page (default: the demo's input.mp4)")
+    parser.add_argument("--out", default=str(OUT))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="studio-shots-"))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "STUDIO_CONFIG_DIR": str(work / "config")}
+    if args.project:
+        project = Path(args.project).resolve()
+        video = Path(args.video) if args.video else project.parent / "input.mp4"
+    else:
+        studio("demo", "--out", str(work / "demo"), "--quick", env=env)
+        project, video = work / "demo" / "project", work / "demo" / "input.mp4"
+    for page in PAGES:
+        extra = ["--source", str(video)] if page == "preview" and video.is_file() else []
+        studio("gui", str(project), "--page", page, "--theme", "light", "--screenshot", str(out / f"{page}.png"),
+               *extra, env=env)
+        print(f"wrote {out / f'{page}.png'}")
+    studio("gui", str(project), "--page", "train", "--theme", "dark", "--screenshot", str(out / "train-dark.png"),
+           env=env)
+    os.environ.update({k: env[k] for k in ("QT_QPA_PLATFORM", "STUDIO_CONFIG_DIR")})
+    sys.path.insert(0, str(ROOT))
+    wizard_shots(out)
+    for png in out.glob("*.png"):
+        shrink(png)
+    print(f"wrote the wizard pictures to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
