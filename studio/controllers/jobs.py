@@ -38,6 +38,7 @@ class Job(QObject):
         self.started_at = time.time()
         self.ended_at: float | None = None
         self.exit_code: int | None = None
+        self.pid: int | None = None             # kept after the process ended (processId() is then 0)
         self.log_path = log_path_for(self.project_root, verb, run)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log_file = open(self.log_path, "ab")
@@ -52,6 +53,7 @@ class Job(QObject):
         self.process.readyReadStandardError.connect(self._read_stderr)
         self.process.finished.connect(self._on_finished)
         self.process.errorOccurred.connect(self._on_error)
+        self.process.started.connect(lambda: setattr(self, "pid", int(self.process.processId())))
         self._term_timer = QTimer(self, singleShot=True, timeout=self._terminate)
         self._kill_timer = QTimer(self, singleShot=True, timeout=self.process.kill)
         self.process.start(cmd[0], cmd[1:])
@@ -100,7 +102,7 @@ class Job(QObject):
             self.changed.emit()
         elif kind in ("done", "error"):
             self.last_event = event
-            self.message = event.get("message", "") if kind == "error" else event.get("status", "done")
+            self.message = event.get("message") or _done_text(event)
         elif kind == "log":
             self.message = event.get("message", "")
             self.changed.emit()
@@ -140,6 +142,12 @@ class Job(QObject):
         self._log_file.close()
         self.changed.emit()
         self.finished.emit(self)
+
+
+def _done_text(event: dict[str, Any]) -> str:
+    """'done at step 120', 'stopped at step 40', 'done'."""
+    step = event.get("step")
+    return f"{event.get('status', 'done')}" + (f" at step {step}" if isinstance(step, int) else "")
 
 
 class JobController(QObject):

@@ -95,7 +95,7 @@ class JobsPanel(QWidget):
         project = self.session.project
         if project is None:
             return
-        live_pids = {j.process.processId() for j in self.jobs.jobs}
+        live_pids = {j.pid for j in self.jobs.jobs if j.pid}
         run_names = {r.id: r.name for r in runs.list_runs(project)}
         for rec in reversed(runs.list_jobs(project)):
             if rec.pid in live_pids:
