@@ -82,8 +82,8 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
     from core.datasets.sample import import_sample_data, sample_video
     from core.datasets.split import split_project
     from core.jobs.launch import run_job
-    from core.project import Project, runs
-    from core.specs import save_spec_file, spec_to_yaml
+    from core.project import Project
+    from core.project.new_run import create_run_from_spec
 
     config = config or (QUICK if quick else FULL)
     out = Path(out).resolve()
@@ -109,9 +109,7 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
     with Project.create(project_dir, "instance_segmentation", name="demo") as project:
         imported = import_sample_data(project, num_images=total_images, size=config.image_size, seed=0)
         split_project(project, val=config.val_images / total_images, seed=0)
-        spec = demo_spec(config)
-        runs.create_run(project, "demo", project.task, spec_to_yaml(spec), total_steps=spec.train.total_steps)
-        save_spec_file(spec, project.run_dir("demo") / "spec.yaml")
+        create_run_from_spec(project, "demo", demo_spec(config))
     done()
 
     done = stage("train")

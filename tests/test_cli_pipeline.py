@@ -9,6 +9,7 @@ import pytest
 
 from conftest import tiny_spec
 from core.datasets.synthetic import generate_coco, generate_video
+from core.project import Project, runs
 from core.specs import save_spec_file
 from studio.cli import main
 
@@ -94,8 +95,11 @@ def test_export_infer_and_runs(trained):
 
 def test_bad_input_gives_a_sentence_not_a_traceback(tmp_path, capsys):
     assert main(["project", "new", str(tmp_path / "p"), "--task", "instance_segmentation"]) == 0
-    assert main(["train", str(tmp_path / "p"), "--run", "x"]) == 1
-    assert "The project has no categories; import labeled data before training." in capsys.readouterr().err
+    assert main(["train", str(tmp_path / "p"), "--run", "x"]) == 2       # refused before a run is made
+    assert "The 'train' split has no images: import data and split it first" in capsys.readouterr().err
+    assert not (tmp_path / "p" / "runs" / "x").exists()
+    with Project.open(tmp_path / "p") as project:
+        assert runs.list_runs(project) == []
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     assert main(["data", "import", str(tmp_path / "p"), "--format", "coco", "--annotations", str(bad)]) == 2

@@ -91,14 +91,11 @@ def create_project(request: NewProjectRequest, reporter: Reporter | None = None)
             reporter.log("Splitting the images into train and val...")
             result.split = split_project(project, val=request.data.val_fraction, seed=request.data.seed)
         if request.spec is not None:
-            from core.project import runs
-            from core.specs import save_spec_file, spec_to_yaml
+            from core.project.new_run import create_run_from_spec
 
             reporter.log(f"Creating the run {request.run_name}...")
-            runs.create_run(project, request.run_name, request.task, spec_to_yaml(request.spec),
-                            total_steps=request.spec.train.total_steps)
-            save_spec_file(request.spec, project.run_dir(request.run_name) / "spec.yaml")
-            result.run = request.run_name
+            # without data (imported later) the run waits for it
+            result.run = create_run_from_spec(project, request.run_name, request.spec, require_data=False)
         project.close()
         return result
     except BaseException:

@@ -7,7 +7,8 @@ from core.errors import RunError
 from core.families import get_family
 from core.jobs.launch import run_job
 from core.project import Project, runs
-from core.specs import load_spec_file, save_spec_file, spec_to_yaml
+from core.project.new_run import create_run_from_spec
+from core.specs import load_spec_file
 from studio.commands.progress import event_printer, final_event
 from studio.commands.spec import resolve_profile
 
@@ -35,12 +36,7 @@ def prepare_run(project: Project, spec_file: str | None, run_name: str | None, p
         return run_name
     spec = (load_spec_file(family.spec_class, spec_file) if spec_file
             else family.default_spec(resolve_profile(profile)))
-    if spec.task != project.task:
-        raise RunError(f"The spec is for {spec.task} but the project is {project.task}.")
-    name = run_name or runs.next_run_name(project)
-    runs.create_run(project, name, project.task, spec_to_yaml(spec), total_steps=spec.train.total_steps)
-    save_spec_file(spec, project.run_dir(name) / "spec.yaml")
-    return name
+    return create_run_from_spec(project, run_name or runs.next_run_name(project), spec)
 
 
 def _train(args: argparse.Namespace) -> int:

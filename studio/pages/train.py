@@ -18,6 +18,7 @@ from core.errors import StudioError
 from core.families import FamilyNotAvailable, family_info
 from core.families.spec_lookup import default_profile, default_spec_for, spec_class_for
 from core.project import runs
+from core.project.new_run import check_new_run_name, create_run_from_spec
 from core.specs import spec_from_yaml
 from studio.pages import train_runs
 from studio.pages.base import Page, header
@@ -178,7 +179,7 @@ class TrainPage(Page):
             return
         name = self.name_edit.text().strip()
         try:
-            train_runs.create_run_from_spec(project, name, spec)
+            create_run_from_spec(project, name, spec)
         except StudioError as exc:
             self.message.setText(str(exc))
             return
@@ -221,7 +222,7 @@ class TrainPage(Page):
 
     # -- updates -----------------------------------------------------------------------------
     def _check_name(self, text: str) -> None:
-        problem = train_runs.check_new_run_name(self.project, text.strip()) if self.project else None
+        problem = check_new_run_name(self.project, text.strip()) if self.project else None
         self.controls.show_name_problem(problem)
         self._update_buttons()
 

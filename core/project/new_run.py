@@ -1,0 +1,42 @@
+"""Creating a training run from a spec: the one way the CLI (`studio train --spec`), the Train
+page, the new-project wizard and the demo make a run. Everything is checked first, so a refusal
+leaves no run row and no folder behind."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import DataError, RunError, SpecError
+from core.project import Project, catalog, runs
+
+
+def check_new_run_name(project: Project, name: str) -> str | None:
+    """A sentence saying why `name` cannot name a new run, or None."""
+    try:
+        runs.check_run_name(name)
+    except RunError as exc:
+        return str(exc)
+    if runs.find_run(project, name) is not None:
+        return f"A run named {name!r} already exists; choose another name."
+    return None
+
+
+def create_run_from_spec(project: Project, name: str, spec: Any, parent_run: str | None = None,
+                         require_data: bool = True) -> str:
+    """The run row and runs/NAME/spec.yaml. `require_data` refuses a spec whose training split
+    has no images (the wizard may make a run before any data is imported)."""
+    from core.specs import save_spec_file, spec_to_yaml
+
+    problem = check_new_run_name(project, name)
+    if problem:
+        raise RunError(problem)
+    if getattr(spec, "task", project.task) != project.task:
+        raise SpecError(f"The spec is for {spec.task} but the project is {project.task}.")
+    split = getattr(getattr(spec, "data", None), "train_split", None)
+    if require_data and split and catalog.split_sizes(project).get(split, 0) == 0:
+        raise DataError(f"The {split!r} split has no images: import data and split it first (or pick another "
+                        "data.train_split).")
+    train = getattr(spec, "train", None)
+    runs.create_run(project, name, project.task, spec_to_yaml(spec), parent_run=parent_run,
+                    total_steps=getattr(train, "total_steps", None))
+    save_spec_file(spec, project.run_dir(name) / "spec.yaml")
+    return name
