@@ -76,7 +76,6 @@ def main(argv: list[str], channel: IO[str]) -> int:
         return 0
     except JobStopped as exc:
         log.info("%s", exc)
-        reporter.log(str(exc))
         if job_id is not None:
             runs.finish_job(project, job_id, "stopped", str(exc))
         reporter.emit({"event": "done", "status": "stopped", "message": str(exc)})

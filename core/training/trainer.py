@@ -107,6 +107,7 @@ def train_run(project: Project, run_name: str, reporter: Reporter) -> TrainResul
     t_start = time.perf_counter()
     window_t, window_images = time.perf_counter(), 0
     reporter.progress(step, total, phase="train", force=True, step=step, eta_s=None)
+
     def stopped(step: int) -> TrainResult:
         path = save(step)
         reporter.log(f"Stopped at step {step}; checkpoint {path.name} saved. Run train again to resume.")
