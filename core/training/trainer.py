@@ -126,7 +126,7 @@ def train_run(project: Project, run_name: str, reporter: Reporter) -> TrainResul
             last = ckpt.step_checkpoints(run_dir)
             resume = f" The last checkpoint is at step {last[0][0]}." if last else ""
             raise NonFiniteLossError(
-                f"Training stopped: the loss became {float(loss)} at step {step + 1} ({terms}). Lower "
+                f"Training stopped: the loss became {float(loss.detach())} at step {step + 1} ({terms}). Lower "
                 f"train.init_learning_rate, lengthen train.warmup_steps or set train.gradient_clip_norm.{resume}")
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
