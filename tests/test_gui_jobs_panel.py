@@ -36,8 +36,9 @@ def test_a_live_job_shows_progress_and_its_stop_button_stops_it(qtbot, make_seg_
     job = panel.jobs.start("train", project.root, run="live")
     item = panel.tree.topLevelItem(0)
     assert item.text(0) == "train live"
-    bar = panel.tree.itemWidget(item, 2).findChild(QProgressBar) or panel.tree.itemWidget(item, 2)
-    qtbot.waitUntil(lambda: isinstance(bar, QProgressBar) and bar.value() > 0, timeout=90_000)
+    bar = panel.tree.itemWidget(item, 2)
+    assert isinstance(bar, QProgressBar)
+    qtbot.waitUntil(lambda: bar.value() > 0, timeout=90_000)
     assert item.text(1) == "running" and item.text(3)        # an ETA once steps are timed
     stop = panel.tree.itemWidget(item, 6).findChild(QPushButton)
     assert stop.isEnabled()

@@ -3,7 +3,6 @@ and its events file has no duplicated steps."""
 import json
 import os
 import signal
-import time
 
 import pytest
 

@@ -13,7 +13,8 @@ from core.project.peek import peek_project
 from core.project.store import utcnow
 from studio.pages.base import Page, header
 from studio.settings import recent_projects, remove_recent_project, settings
-from studio.ui.recent_projects import RecentProjectsList, when
+from studio.ui.recent_projects import RecentProjectsList
+from studio.ui.time_text import when
 from studio.wizard.widgets import Message
 
 OPENED_KEY = "projects/last_opened"

@@ -3,7 +3,6 @@ run's train job (runs are created by `core.project.new_run`, as `studio train` c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from core.project import Project, runs
 from core.project.run_summary import effective_status, latest_train_job

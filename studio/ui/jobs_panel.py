@@ -3,16 +3,14 @@ and a Stop button. Live jobs come from the JobController; earlier ones from the 
 `jobs` table (a 'running' row whose process is gone shows as interrupted)."""
 from __future__ import annotations
 
-import datetime as _dt
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QProgressBar, QPushButton, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from core.project import runs
+from core.project import runs, utcnow
 from studio.controllers.jobs import Job, JobController
 from studio.session import Session
-from studio.ui.recent_projects import when
+from studio.ui.time_text import when
 
 COLUMNS = ("Job", "Status", "Progress", "ETA", "Started", "Message", "")
 
@@ -47,8 +45,7 @@ class JobsPanel(QWidget):
 
     # -- live jobs ------------------------------------------------------------------------------
     def _add_live(self, job: Job) -> None:
-        item = QTreeWidgetItem([job.title, job.status, "", "", when(_dt.datetime.now().astimezone().isoformat()),
-                                "", ""])
+        item = QTreeWidgetItem([job.title, job.status, "", "", when(utcnow()), "", ""])
         self.tree.insertTopLevelItem(0, item)
         bar = QProgressBar()
         bar.setRange(0, 1000)

@@ -2,7 +2,6 @@
 was last opened and a few counts); a folder that is gone is shown as missing."""
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize, Qt
@@ -18,25 +17,6 @@ PEEK_ROLE = Qt.ItemDataRole.UserRole + 1
 OPENED_ROLE = Qt.ItemDataRole.UserRole + 2
 MISSING = "#d9443a"
 ROW_HEIGHT = 84
-
-
-def when(iso: str | None, now: _dt.datetime | None = None) -> str:
-    """'today 14:03', 'yesterday 09:12', '3 days ago', '2024-05-01' (local time)."""
-    if not iso:
-        return "not yet"
-    try:
-        t = _dt.datetime.fromisoformat(iso).astimezone()
-    except ValueError:
-        return "not yet"
-    now = now or _dt.datetime.now().astimezone()
-    days = (now.date() - t.date()).days
-    if days == 0:
-        return f"today {t:%H:%M}"
-    if days == 1:
-        return f"yesterday {t:%H:%M}"
-    if 1 < days < 7:
-        return f"{days} days ago"
-    return f"{t:%Y-%m-%d}"
 
 
 def _title(task: str) -> str:
