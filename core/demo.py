@@ -83,7 +83,7 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
     from core.datasets.split import split_project
     from core.jobs.launch import run_job
     from core.project import Project
-    from core.project.new_run import create_run_from_spec
+    from core.setup.new_run import create_run_from_spec
 
     config = config or (QUICK if quick else FULL)
     out = Path(out).resolve()

@@ -66,3 +66,9 @@ class RunError(StudioError):
     """A run name is unknown, already exists, or is in the wrong state."""
 
     kind = "run"
+
+
+class StorageError(StudioError):
+    """A file could not be written: the disk is full or the folder is read-only."""
+
+    kind = "storage"

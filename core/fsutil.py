@@ -76,3 +76,43 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def free_bytes(folder: str | os.PathLike) -> int | None:
+    """Free space on the disk holding `folder` (or its nearest existing parent), None if unknown."""
+    p = Path(folder)
+    for candidate in (p, *p.parents):
+        if candidate.exists():
+            try:
+                import shutil
+
+                return shutil.disk_usage(candidate).free
+            except OSError:
+                return None
+    return None
+
+
+def storage_failure(path: str | os.PathLike, exc: BaseException, doing: str = "write the file"):
+    """A `StorageError` with a sentence for a write that failed: a read-only folder, a full disk
+    (torch's zip writer reports that as a RuntimeError "unexpected pos"), or another OS error.
+    Returns the error for the caller to raise, or None when `exc` is not about storage."""
+    import errno
+
+    from core.errors import StorageError
+
+    target = Path(path)
+    folder = target.parent
+    code = getattr(exc, "errno", None)
+    free = free_bytes(folder)
+    free_text = f" ({free / 1e6:.0f} MB free)" if free is not None else ""
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or (folder.exists() and not os.access(folder, os.W_OK)):
+        return StorageError(f"Could not {doing}: {folder} is read-only. The last good file is kept; make the folder "
+                            "writable and resume.")
+    text = str(exc)
+    if code in (errno.ENOSPC, errno.EDQUOT) or "unexpected pos" in text or "file write failed" in text \
+            or (free is not None and free < 64 * 1024 * 1024):
+        return StorageError(f"Could not {doing}: no space left on the disk holding {folder}{free_text}. The last "
+                            "good file is kept; free some space and resume.")
+    if isinstance(exc, OSError):
+        return StorageError(f"Could not {doing} in {folder}: {exc.strerror or exc}.")
+    return None

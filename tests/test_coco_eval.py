@@ -7,7 +7,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from core.datasets.masks import annotation_mask
-from core.evaluation.coco import STAT_NAMES, evaluate_coco
+from core.metrics.coco import STAT_NAMES, evaluate_coco
 from core.project import catalog
 
 

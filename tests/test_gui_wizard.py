@@ -250,7 +250,7 @@ def test_family_without_trainer_ends_at_create_project(qtbot, window, tmp_path):
 def test_a_failed_creation_says_why_and_leaves_nothing(qtbot, window, tmp_path, monkeypatch):
     import studio.wizard.wizard as wizard_mod
     from core.errors import DataError
-    from core.project.new_project import create_project
+    from core.setup.new_project import create_project
 
     def failing(request, reporter=None):
         request.data.kind = "broken"   # not a data kind: the import step raises after the folder exists

@@ -9,7 +9,7 @@ from core.datasets.report import ImportRejected
 from core.errors import DataError
 from core.project import Project, catalog, runs
 from core.project.location import check_location, name_problem, suggest_name
-from core.project.new_project import DataSource, NewProjectRequest, create_project
+from core.setup.new_project import DataSource, NewProjectRequest, create_project
 
 
 @pytest.mark.parametrize("name, sentence", [

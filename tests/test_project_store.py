@@ -23,8 +23,10 @@ def test_create_refuses_non_empty_folder_and_unknown_task(tmp_path):
     (tmp_path / "full" / "x.txt").write_text("x")
     with pytest.raises(ProjectError, match="not empty"):
         Project.create(tmp_path / "full", "instance_segmentation")
+    from core.setup.new_project import create_empty_project
+
     with pytest.raises(ProjectError, match="Unknown model family 'segmentation'"):
-        Project.create(tmp_path / "new", "segmentation")
+        create_empty_project(tmp_path / "new", "segmentation")
     assert not (tmp_path / "new").exists()
 
 

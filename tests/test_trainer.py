@@ -8,7 +8,7 @@ from conftest import create_run, tiny_spec
 from core.errors import NonFiniteLossError
 from core.jobs.reporter import RecordingReporter
 from core.project import runs
-from core.training import checkpoint as ckpt
+from core.models import checkpoint as ckpt
 from core.training.trainer import train_run
 
 

@@ -10,7 +10,7 @@ from conftest import ROOT, create_run, tiny_spec
 from core.jobs.events import read_events
 from core.jobs.launch import JobProcess, log_path_for, worker_command
 from core.project import runs
-from core.training import checkpoint as ckpt
+from core.models import checkpoint as ckpt
 
 
 def _start(project, run):

@@ -14,8 +14,8 @@ from core.fsutil import atomic_write_text
 from core.jobs.reporter import NullReporter, Reporter
 from core.project import Project, catalog, runs
 from core.runtime import load_runner
-from core.training import checkpoint as ckpt
-from core.training.trainer import MODEL_FILE
+from core.models import checkpoint as ckpt
+from core.models.checkpoint_files import MODEL_FILE
 
 
 def default_checkpoint(project: Project, run_name: str) -> Path:

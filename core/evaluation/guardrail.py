@@ -15,7 +15,7 @@ from core.project import Project, runs
 from core.project.runs import ArtifactRecord, RunRecord
 
 MODEL_KINDS = ("checkpoint", "onnx", "engine")
-FINAL_CHECKPOINT = "model.pt"
+from core.models.checkpoint_files import MODEL_FILE as FINAL_CHECKPOINT  # noqa: E402
 
 
 @dataclass(frozen=True)

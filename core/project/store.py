@@ -50,10 +50,11 @@ class Project:
     # --- lifecycle -------------------------------------------------------------------------
     @classmethod
     def create(cls, root: str | Path, task: str, name: str | None = None) -> "Project":
-        from core.families import family_info  # the task must be a known family
-
+        """A new project for `task` (a family name: callers that take it from a user check it against
+        `core.families.family_infos()`, as `studio project new` and the wizard do)."""
         root = Path(root).expanduser().resolve()
-        family_info(task)
+        if not task or not task.replace("_", "").isalnum():
+            raise ProjectError(f"{task!r} is not a model family name.")
         if (root / DB_NAME).exists():
             raise ProjectError(f"{root} already holds a project; open it instead of creating one.")
         if root.exists() and not root.is_dir():

@@ -4,16 +4,15 @@ on disk, newest run first. Reads the database and lists folders; loads nothing (
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.models.checkpoint_files import step_checkpoints
 from core.project import Project, runs
 from core.runtime.base import KIND_BY_SUFFIX
 
 MODEL_KINDS = ("checkpoint", "onnx", "engine")
 KIND_LABELS = {"checkpoint": "PyTorch checkpoint", "onnx": "ONNX", "engine": "TensorRT engine"}
-_STEP_RE = re.compile(r"^step-(\d+)\.pt$")
 
 
 @dataclass(frozen=True)
@@ -33,15 +32,6 @@ def describe_file(path: str | Path, run: str | None = None) -> ModelChoice | Non
         return None
     prefix = f"{run} · " if run else ""
     return ModelChoice(p, run, kind, f"{prefix}{p.name} ({KIND_LABELS[kind]})")
-
-
-def step_checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
-    """(step, path) of a run's step checkpoints on disk, newest first."""
-    folder = run_dir / "checkpoints"
-    if not folder.is_dir():
-        return []
-    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _STEP_RE.match(p.name))]
-    return sorted(found, reverse=True)
 
 
 def deployable_models(project: Project) -> list[ModelChoice]:

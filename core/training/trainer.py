@@ -23,14 +23,14 @@ from core.jobs.reporter import Reporter
 from core.project import Project
 from core.project import catalog, runs
 from core.specs import spec_from_yaml, spec_to_yaml
-from core.training import checkpoint as ckpt
+from core.models import checkpoint as ckpt
 from core.training.device import pick_device
 from core.training.sampler import StepBatchSampler
 from core.training.schedule import learning_rate_at
 
 log = logging.getLogger(__name__)
 
-MODEL_FILE = "model.pt"  # the slim, deployable checkpoint written when a run completes
+from core.models.checkpoint_files import MODEL_FILE  # noqa: E402
 
 
 @dataclass

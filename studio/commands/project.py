@@ -28,7 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _new(args: argparse.Namespace) -> int:
-    with Project.create(args.dir, args.task, args.name) as project:
+    from core.setup.new_project import create_empty_project
+
+    with create_empty_project(args.dir, args.task, args.name) as project:
         print(f"Created {project.task} project {project.name!r} in {project.root}")
     return 0
 

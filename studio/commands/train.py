@@ -7,7 +7,7 @@ from core.errors import RunError
 from core.families import get_family
 from core.jobs.launch import run_job
 from core.project import Project, runs
-from core.project.new_run import create_run_from_spec
+from core.setup.new_run import create_run_from_spec
 from core.specs import load_spec_file
 from studio.commands.progress import event_printer, final_event
 from studio.commands.spec import resolve_profile

@@ -18,7 +18,7 @@ from core.errors import StudioError
 from core.families import FamilyNotAvailable, family_info
 from core.families.spec_lookup import default_profile, default_spec_for, spec_class_for
 from core.project import runs
-from core.project.new_run import check_new_run_name, create_run_from_spec
+from core.setup.new_run import check_new_run_name, create_run_from_spec
 from core.specs import spec_from_yaml
 from studio.pages import train_runs
 from studio.pages.base import Page, header

@@ -1,5 +1,5 @@
 """What the Train page needs from the project, without Qt: run choices and the live state of a
-run's train job (runs are created by `core.project.new_run`, as `studio train` creates them)."""
+run's train job (runs are created by `core.setup.new_run`, as `studio train` creates them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

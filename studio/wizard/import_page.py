@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QGroupBox, QHBoxLayout, 
                                QProgressBar, QPushButton, QRadioButton, QSpinBox, QStackedWidget, QVBoxLayout,
                                QWizardPage)
 
-from core.project.new_project import DataSource
+from core.setup.new_project import DataSource
 from studio.wizard.background import TaskSlot
 from studio.wizard.import_sources import FORMS, SourceForm, options_for
 from studio.wizard.import_summary import VAL_TIP, plan_summary, split_problem

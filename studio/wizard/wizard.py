@@ -11,7 +11,7 @@ from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWizard
 
 from core.errors import StudioError
-from core.project.new_project import NewProjectRequest, create_project
+from core.setup.new_project import NewProjectRequest, create_project
 from studio.settings import settings
 from studio.wizard.background import TaskSlot, start_task
 from studio.wizard.environment import Environment, probe_environment
@@ -30,7 +30,7 @@ QListWidget#FamilyList::item { padding: 4px; }
 
 
 class NewProjectWizard(QWizard):
-    created = Signal(object)     # core.project.new_project.NewProjectResult, after the project is open
+    created = Signal(object)     # core.setup.new_project.NewProjectResult, after the project is open
 
     def __init__(self, session, jobs, parent=None):
         super().__init__(parent)

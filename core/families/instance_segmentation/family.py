@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from core.evaluation.coco import evaluate_coco
+from core.metrics.coco import evaluate_coco
 from core.families.base import Family, Prediction
 from core.families.instance_segmentation import INFO
 from core.families.instance_segmentation import data as seg_data

@@ -74,9 +74,20 @@ def _remove_made(root: Path, made: Path | None) -> None:
                 child.unlink(missing_ok=True)
 
 
+def create_empty_project(root: str | Path, task: str, name: str | None = None) -> Project:
+    """`Project.create` for a task a user named: an unknown family is refused with the known ones."""
+    from core.families import family_info
+
+    family_info(task)
+    return Project.create(root, task, name)
+
+
 def create_project(request: NewProjectRequest, reporter: Reporter | None = None) -> NewProjectResult:
     """Do every step of the request (see the module docstring); the project is closed on return."""
+    from core.families import family_info
+
     reporter = reporter or NullReporter()
+    family_info(request.task)   # an unknown family is refused before anything is made
     root = Path(request.root).expanduser().resolve()
     made = _first_missing(root)
     project = None
@@ -91,7 +102,7 @@ def create_project(request: NewProjectRequest, reporter: Reporter | None = None)
             reporter.log("Splitting the images into train and val...")
             result.split = split_project(project, val=request.data.val_fraction, seed=request.data.seed)
         if request.spec is not None:
-            from core.project.new_run import create_run_from_spec
+            from core.setup.new_run import create_run_from_spec
 
             reporter.log(f"Creating the run {request.run_name}...")
             # without data (imported later) the run waits for it
