@@ -1,7 +1,11 @@
 """What the GUI and the CLI know about a family without importing torch."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+SAMPLE_KINDS = ("image", "clip", "crop")
 
 
 @dataclass(frozen=True)
@@ -11,7 +15,33 @@ class FamilyInfo:
     summary: str                   # one sentence for the wizard
     model: str                     # "Mask R-CNN, ResNet + FPN"
     import_formats: tuple[str, ...]  # formats `studio data import` accepts for this family
-    headline_metric: str           # the metric runs are compared by, e.g. "segm_AP"
+    headline_metric: str           # the metric runs are compared by (higher is better), e.g. "mask_AP"
     picture: str                   # file under resources/families/
     order: int = 100
     annotation_kinds: tuple[str, ...] = ()  # what an annotation carries: box, mask, keypoints, clip, label
+    # What one training / evaluation unit is: an image, a clip (a video or frame folder + frame
+    # range), or a crop (an image + a box + a margin). Splits are kept per image for image and
+    # crop families (crops of one image never straddle train and val) and per clip for clips.
+    sample_kind: str = "image"
+    # The metrics tables and terminal lines show, headline first (names as the family reports them).
+    summary_metrics: tuple[str, ...] = ()
+    # Short labels of loss terms for terminal lines and plot legends ({"loss_mask": "mask"}).
+    loss_labels: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # "module:function" importing the family's built-in sample data into a project (torch-free), or None.
+    sample_data: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "loss_labels", MappingProxyType(dict(self.loss_labels)))
+        if self.sample_kind not in SAMPLE_KINDS:
+            raise ValueError(f"{self.name}: sample_kind must be one of {SAMPLE_KINDS}, got {self.sample_kind!r}")
+
+    @property
+    def split_unit(self) -> str:
+        """What a split assigns: "clip" for clip families, else "image"."""
+        return "clip" if self.sample_kind == "clip" else "image"
+
+    @property
+    def shown_metrics(self) -> tuple[str, ...]:
+        """The headline metric, then the other summary metrics."""
+        rest = tuple(m for m in self.summary_metrics if m != self.headline_metric)
+        return (self.headline_metric, *rest)

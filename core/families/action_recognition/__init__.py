@@ -11,4 +11,6 @@ INFO = FamilyInfo(
     picture="action_recognition.png",
     order=40,
     annotation_kinds=("clip",),
+    sample_kind="clip",
+    summary_metrics=("accuracy", "average_class_accuracy"),
 )

@@ -11,4 +11,5 @@ INFO = FamilyInfo(
     picture="detection.png",
     order=20,
     annotation_kinds=("box",),
+    summary_metrics=("bbox_AP", "AP50"),
 )

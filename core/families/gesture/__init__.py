@@ -11,4 +11,6 @@ INFO = FamilyInfo(
     picture="gesture.png",
     order=50,
     annotation_kinds=("label",),
+    sample_kind="crop",
+    summary_metrics=("accuracy",),
 )

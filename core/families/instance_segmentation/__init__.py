@@ -11,4 +11,9 @@ INFO = FamilyInfo(
     picture="instance_segmentation.png",
     order=10,
     annotation_kinds=("box", "mask"),
+    sample_kind="image",
+    summary_metrics=("mask_AP", "AP", "mask_AP50", "AP50"),
+    loss_labels={"loss_classifier": "cls", "loss_box_reg": "box", "loss_mask": "mask", "loss_objectness": "obj",
+                 "loss_rpn_box_reg": "rpn"},
+    sample_data="core.datasets.sample:import_sample_data",
 )

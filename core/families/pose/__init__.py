@@ -11,4 +11,5 @@ INFO = FamilyInfo(
     picture="pose.png",
     order=30,
     annotation_kinds=("box", "keypoints"),
+    summary_metrics=("keypoints_AP",),
 )
