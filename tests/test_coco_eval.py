@@ -8,6 +8,7 @@ from pycocotools.cocoeval import COCOeval
 
 from core.datasets.masks import annotation_mask
 from core.metrics.coco import STAT_NAMES, evaluate_coco
+from core.predictions import Instances
 from core.project import catalog
 
 
@@ -28,8 +29,8 @@ def _noisy_predictions(project, split, rng):
         # one false positive per image
         boxes.append([1, 1, 20, 20]); scores.append(0.2); labels.append(1)
         fp = np.zeros((im.height, im.width), bool); fp[1:20, 1:20] = True; masks.append(fp)
-        preds[im.id] = {"boxes": np.array(boxes, np.float32), "scores": np.array(scores, np.float32),
-                        "labels": np.array(labels), "masks": np.array(masks)}
+        preds[im.id] = Instances(np.array(boxes, np.float32), np.array(scores, np.float32), np.array(labels),
+                                 np.array(masks))
     return preds
 
 
@@ -48,8 +49,7 @@ def test_metrics_equal_direct_pycocotools(make_seg_project, tmp_path):
 
 def test_no_detections_scores_zero(make_seg_project, tmp_path):
     project = make_seg_project(num_images=6, size=64, val=0.5)
-    empty = {im.id: {"boxes": np.zeros((0, 4)), "scores": np.zeros(0), "labels": np.zeros(0, int),
-                     "masks": np.zeros((0, 64, 64), bool)} for im in catalog.images(project, "val")}
+    empty = {im.id: Instances.empty(64, 64) for im in catalog.images(project, "val")}
     metrics = evaluate_coco(project, "val", empty, tmp_path, {"bbox": "", "segm": "mask_"})
     assert metrics["AP"] == 0.0 and metrics["mask_ARmax100"] == 0.0
     assert json.loads((tmp_path / "predictions.json").read_text()) == []

@@ -12,22 +12,46 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 from core.errors import CheckpointError, RuntimeUnavailableError  # noqa: E402
-from core.families.instance_segmentation.export import export_onnx  # noqa: E402
+from core.families.instance_segmentation.family import FAMILY  # noqa: E402
 from core.families.instance_segmentation.model import build_model  # noqa: E402
-from core.families.instance_segmentation.postprocess import (  # noqa: E402
-    onnx_outputs_to_prediction, preprocess_rgb, torch_output_to_prediction)
+from core.families.instance_segmentation.postprocess import OUTPUT_NAMES, preprocess_rgb, to_instances  # noqa: E402
 from core.families.instance_segmentation.spec import InstanceSegmentationSpec, cpu_sized  # noqa: E402
+from core.project.catalog import Category  # noqa: E402
 from core.runtime.sidecar import (  # noqa: E402
     ENGINE_FORMAT, ONNX_FORMAT, ArtifactError, check_environment, read_sidecar, sidecar_path, write_sidecar)
 
 INDEX_TO_CATEGORY = {1: 11, 2: 22, 3: 33}
+CATEGORIES = [Category(11, "a"), Category(22, "b"), Category(33, "c")]
+
+
+def tiny_spec():
+    spec = cpu_sized(InstanceSegmentationSpec())
+    spec.data.image_size = 64
+    spec.model.test_detections_per_image = 8
+    return spec
+
+
+def export_onnx(model, size, path):
+    spec = tiny_spec()
+    spec.data.image_size = size
+    return FAMILY.export_onnx(model, spec, path)
+
+
+def eager(model, x: np.ndarray, shape) -> object:
+    """The eager graph's outputs through the family's one post-processing."""
+    with torch.no_grad():
+        outs = FAMILY.graph_module(model, tiny_spec())(torch.from_numpy(x))
+    return FAMILY.postprocess(dict(zip(OUTPUT_NAMES, (o.numpy() for o in outs))), {"shape": shape}, tiny_spec(),
+                              CATEGORIES)
+
+
+def from_onnx(outputs, shape):
+    return FAMILY.postprocess(dict(zip(OUTPUT_NAMES, outputs)), {"shape": shape}, tiny_spec(), CATEGORIES)
 
 
 def tiny_model(score_thresh: float | None = None, seed: int = 0):
     torch.manual_seed(seed)
-    spec = cpu_sized(InstanceSegmentationSpec())
-    spec.data.image_size = 64
-    spec.model.test_detections_per_image = 8
+    spec = tiny_spec()
     model = build_model(spec.model, 3, 64).eval()
     if score_thresh is not None:
         model.roi_heads.score_thresh = score_thresh
@@ -69,18 +93,17 @@ def test_export_passes_checker_and_describes_io(exported):
 def test_onnxruntime_matches_pytorch(exported, size):
     model, _, _, session = exported
     x = preprocess_rgb(image(*size))
-    with torch.no_grad():
-        expected = torch_output_to_prediction(model([torch.from_numpy(x)])[0], INDEX_TO_CATEGORY, 0.5)
-    got = onnx_outputs_to_prediction(session.run(None, {"image": x}), INDEX_TO_CATEGORY, 0.5)
-    assert len(expected["boxes"]) > 0, "the random model should detect something at score 0.05"
-    assert len(got["boxes"]) == len(expected["boxes"])
-    np.testing.assert_allclose(got["boxes"], expected["boxes"], atol=1e-2)
-    np.testing.assert_allclose(got["scores"], expected["scores"], atol=1e-4)
-    np.testing.assert_array_equal(got["labels"], expected["labels"])
-    assert set(got["labels"].tolist()) <= {11, 22, 33}
-    assert got["masks"].shape == expected["masks"].shape == (len(got["boxes"]), *size)
-    assert got["masks"].dtype == bool
-    assert mask_iou(got["masks"], expected["masks"]) > 0.98
+    expected = eager(model, x, size)
+    got = from_onnx(session.run(None, {"image": x}), size)
+    assert len(expected) > 0, "the random model should detect something at score 0.05"
+    assert len(got) == len(expected)
+    np.testing.assert_allclose(got.boxes, expected.boxes, atol=1e-2)
+    np.testing.assert_allclose(got.scores, expected.scores, atol=1e-4)
+    np.testing.assert_array_equal(got.labels, expected.labels)
+    assert set(got.labels.tolist()) <= {11, 22, 33}
+    assert got.masks.shape == expected.masks.shape == (len(got), *size)
+    assert got.masks.dtype == bool
+    assert mask_iou(got.masks, expected.masks) > 0.98
 
 
 def test_export_with_no_detection_runs_and_is_not_specialised(tmp_path):
@@ -95,8 +118,8 @@ def test_export_with_no_detection_runs_and_is_not_specialised(tmp_path):
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     outputs = session.run(None, {"image": preprocess_rgb(image(48, 64))})
     assert [o.shape[0] for o in outputs] == [0, 0, 0, 0]
-    pred = onnx_outputs_to_prediction(outputs, INDEX_TO_CATEGORY, 0.5)
-    assert pred["boxes"].shape == (0, 4) and pred["masks"].shape == (0, 48, 64) and pred["labels"].dtype == np.int64
+    pred = from_onnx(outputs, (48, 64))
+    assert pred.boxes.shape == (0, 4) and pred.masks.shape == (0, 48, 64) and pred.labels.dtype == np.int64
 
     graph = onnx.load(str(path))
     patched = 0
@@ -111,11 +134,11 @@ def test_export_with_no_detection_runs_and_is_not_specialised(tmp_path):
     assert session.run(None, {"image": preprocess_rgb(image(48, 64))})[0].shape[0] > 0
 
 
-def test_empty_torch_output_gives_empty_prediction():
-    empty = {"boxes": torch.zeros(0, 4), "labels": torch.zeros(0, dtype=torch.int64), "scores": torch.zeros(0),
-             "masks": torch.zeros(0, 1, 30, 40)}
-    pred = torch_output_to_prediction(empty, INDEX_TO_CATEGORY, 0.5)
-    assert pred["masks"].shape == (0, 30, 40) and pred["boxes"].dtype == np.float32
+def test_empty_output_gives_empty_prediction():
+    empty = {"boxes": np.zeros((0, 4), np.float32), "labels": np.zeros(0, np.int64), "scores": np.zeros(0, np.float32),
+             "masks": np.zeros((0, 1, 30, 40), np.float32)}
+    pred = to_instances(empty, INDEX_TO_CATEGORY, 0.5, (30, 40))
+    assert pred.masks.shape == (0, 30, 40) and pred.boxes.dtype == np.float32
 
 
 def test_postprocess_maps_labels_and_thresholds_masks():
@@ -124,10 +147,10 @@ def test_postprocess_maps_labels_and_thresholds_masks():
     masks[1, 0, 2, 2] = 0.3
     outputs = [np.array([[0, 0, 2, 2], [1, 1, 3, 3], [0, 0, 1, 1]], np.float32), np.array([2, 1, 7]),
                np.array([0.9, 0.8, 0.7], np.float32), masks]
-    pred = onnx_outputs_to_prediction(outputs, INDEX_TO_CATEGORY, 0.5)
-    assert pred["labels"].tolist() == [22, 11]      # index 7 has no category: dropped, not guessed
-    assert pred["masks"].sum(axis=(1, 2)).tolist() == [1, 0]
-    assert pred["scores"].tolist() == pytest.approx([0.9, 0.8])
+    pred = from_onnx(outputs, (4, 5))
+    assert pred.labels.tolist() == [22, 11]      # index 7 has no category: dropped, not guessed
+    assert pred.masks.sum(axis=(1, 2)).tolist() == [1, 0]
+    assert pred.scores.tolist() == pytest.approx([0.9, 0.8])
 
 
 def _onnx_meta() -> dict:

@@ -1,5 +1,6 @@
 """The shared trainer on a tiny Mask R-CNN, in process."""
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -30,8 +31,12 @@ def test_train_reports_losses_checkpoints_and_evaluates(make_seg_project):
     # the final evaluation is stored in the project, with COCO names
     stored = runs.latest_metrics(project, runs.get_run(project, "r1").id)
     assert {"AP", "AP50", "mask_AP", "mask_ARl"} <= set(stored)
-    assert json.loads((project.run_dir("r1") / "eval" / "step-4" / "metrics.json").read_text())["images"] == 3
-    assert [a.kind for a in runs.artifacts(project)] == ["checkpoint"]
+    assert json.loads((project.run_dir("r1") / "eval" / "step-4" / "metrics.json").read_text())["samples"] == 3
+    # best (by the family's headline metric, here after the only evaluation) and last, both registered
+    assert [(a.kind, a.meta["role"], Path(a.path).name) for a in runs.artifacts(project)] == [
+        ("checkpoint", "best", "best.pt"), ("checkpoint", "last", "model.pt")]
+    best = torch.load(project.run_dir("r1") / "checkpoints" / "best.pt", weights_only=True)
+    assert best["metric"] == {"metric": "mask_AP", "value": stored["mask_AP"], "step": 4}
 
 
 def test_stop_request_saves_a_checkpoint_and_resume_continues(make_seg_project):
@@ -137,7 +142,7 @@ def test_a_stop_during_evaluation_stores_no_partial_metrics_and_resumes(make_seg
     result = train_run(project, "ev", rep)
     assert result.status == "done" and result.step == 4
     assert [e["step"] for e in rep.of("metric") if e.get("phase") == "train"] == [3, 4]
-    assert json.loads((project.run_dir("ev") / "eval" / "step-4" / "metrics.json").read_text())["images"] == 8
+    assert json.loads((project.run_dir("ev") / "eval" / "step-4" / "metrics.json").read_text())["samples"] == 8
 
 
 def test_a_stop_during_the_final_evaluation_finishes_on_the_next_train(make_seg_project):

@@ -4,7 +4,6 @@ should."""
 from __future__ import annotations
 
 import threading
-import types
 from pathlib import Path
 
 import cv2
@@ -12,8 +11,9 @@ import numpy as np
 import pytest
 
 from core.errors import DataError
-from core.families.instance_segmentation.overlay import draw_instances
 from core.inference import iter_annotated, run_inference
+from core.predictions import Instances
+from core.video.overlay import draw_instances
 from core.jobs.reporter import RecordingReporter
 from core.video.draw import color_for, colors_for
 from core.video.reader import FrameReader
@@ -40,22 +40,24 @@ def count_frames(path: Path) -> int:
     return n
 
 
-def blob_prediction(h: int, w: int, label: int = 2, score: float = 0.9) -> dict:
+def blob_prediction(h: int, w: int, label: int = 2, score: float = 0.9) -> Instances:
     masks = np.zeros((1, h, w), bool)
     masks[0, h // 4: h // 2, w // 4: w // 2] = True
-    return {"boxes": np.array([[w // 4, h // 4, w // 2, h // 2]], np.float32), "scores": np.array([score], np.float32),
-            "labels": np.array([label], np.int64), "masks": masks}
+    return Instances(np.array([[w // 4, h // 4, w // 2, h // 2]], np.float32), np.array([score], np.float32),
+                     np.array([label], np.int64), masks)
 
 
 class StubRunner:
-    """A runner without a model: one blob per image, after an optional delay."""
+    """A runner without a model: one blob per image."""
 
     backend = "stub"
     class_names = {2: "blob"}
-    family = types.SimpleNamespace(draw=draw_instances)
 
     def __call__(self, images):
         return [blob_prediction(*im.shape[:2]) for im in images]
+
+    def draw(self, frame, prediction, score_threshold=0.5, classes=None):
+        return draw_instances(frame, prediction, self.class_names, score_threshold, classes)
 
 
 def reader_threads() -> list[threading.Thread]:
@@ -108,7 +110,7 @@ def test_image_folder_in_and_out(tmp_path):
             (src / name).write_text("not an image")
         else:
             cv2.imwrite(str(src / name), np.full((H, W, 3), 200, np.uint8))
-    result = run_inference(StubRunner(), draw_instances, src, tmp_path / "out", batch_size=2, show_fps=False)
+    result = run_inference(StubRunner(), None, src, tmp_path / "out", batch_size=2, show_fps=False)
     assert result["frames"] == result["total"] == 3 and result["output"] == "images"
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["000000.png", "000001.png", "000002.png"]
@@ -130,7 +132,7 @@ class StopAfter(RecordingReporter):
 
 def test_stop_request_is_honored(tmp_path):
     source = write_video(tmp_path / "in.mp4", 30)
-    result = run_inference(StubRunner(), draw_instances, source, tmp_path / "out.mp4", batch_size=2,
+    result = run_inference(StubRunner(), None, source, tmp_path / "out.mp4", batch_size=2,
                            reporter=StopAfter(4))
     assert result["stopped"] and 4 <= result["frames"] < 30
     assert count_frames(tmp_path / "out.mp4") == result["frames"]   # what was done is kept, complete
@@ -144,7 +146,7 @@ def test_iter_annotated_for_the_preview(tmp_path):
     stream.close()
     assert [i.index for i in items] == [5, 6, 7]
     index, image, prediction, timings = items[0]
-    assert image.shape == (H, W, 3) and len(prediction["boxes"]) == 1
+    assert image.shape == (H, W, 3) and len(prediction) == 1
     assert {"decode_ms", "inference_ms", "draw_ms", "fps", "timestamp"} <= set(timings)
     assert timings["timestamp"] == pytest.approx(0.5)
     assert not reader_threads()   # closing the generator shut the reader down
@@ -165,7 +167,7 @@ def test_bad_sources_are_clear_errors(tmp_path):
     broken.mkdir()
     (broken / "0.png").write_bytes(b"garbage")
     with pytest.raises(DataError, match="Cannot decode the image"):
-        run_inference(StubRunner(), draw_instances, broken, tmp_path / "o.mp4")
+        run_inference(StubRunner(), None, broken, tmp_path / "o.mp4")
     assert not (tmp_path / "o.mp4").exists() and not reader_threads()
 
 
@@ -210,8 +212,7 @@ def test_overlay_tints_the_mask_and_leaves_the_rest(tmp_path):
     masks = np.zeros((1, h, w), bool)
     masks[0, 60:100, 40:120] = True
     box = [40, 60, 120, 100]
-    pred = {"boxes": np.array([box], np.float32), "scores": np.array([0.93], np.float32),
-            "labels": np.array([7], np.int64), "masks": masks}
+    pred = Instances(np.array([box], np.float32), np.array([0.93], np.float32), np.array([7], np.int64), masks)
     out = draw_instances(frame.copy(), pred, {7: "circle"}, alpha=alpha)
     color = np.array(color_for(7), np.float32)
     inside = out[64:96, 44:116].reshape(-1, 3).astype(np.float32)   # mask pixels clear of the box lines
@@ -233,8 +234,7 @@ def test_overlapping_masks_best_score_on_top():
     frame = np.zeros((40, 40, 3), np.uint8)
     masks = np.zeros((2, 40, 40), bool)
     masks[:, 10:30, 10:30] = True
-    pred = {"boxes": np.zeros((2, 4), np.float32), "scores": np.array([0.6, 0.9], np.float32),
-            "labels": np.array([1, 2]), "masks": masks}
+    pred = Instances(np.zeros((2, 4), np.float32), np.array([0.6, 0.9], np.float32), np.array([1, 2]), masks)
     out = draw_instances(frame, pred, {}, alpha=1.0)
     assert out[20, 20].tolist() == list(color_for(2))
 

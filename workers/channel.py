@@ -7,6 +7,7 @@ corrupt the event stream.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sys
@@ -45,7 +46,11 @@ class WorkerReporter(Reporter):
     def emit(self, event: dict[str, Any]) -> None:
         event = {**event, "time": round(time.time(), 3), "job": self.verb}
         if self.log_file is not None:
-            self.log_file.append(event)
+            try:
+                self.log_file.append(event)
+            except OSError as exc:   # a full or read-only disk: the live channel still carries the events
+                logging.getLogger("workers").error("cannot append to %s: %s", self.log_file.path, exc)
+                self.log_file = None
         if self.channel is not None:
             line = json.dumps(event, separators=(",", ":"), default=str)
             with self._lock:

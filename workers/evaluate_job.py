@@ -9,6 +9,8 @@ from core.project import Project
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", required=True)
     p.add_argument("--artifact", help="checkpoint, ONNX or engine to evaluate (default: the run's trained model)")
+    p.add_argument("--checkpoint", help="best, last (default) or a .pt file: the checkpoint to evaluate when no "
+                                        "--artifact is given")
     p.add_argument("--split", default="val")
     p.add_argument("--backend", default="auto")
 
@@ -20,9 +22,10 @@ def events_path(project: Project, args):
 
 
 def run(project: Project, args, reporter) -> dict:
-    from core.evaluation.artifact import evaluate_artifact
+    from core.evaluation.artifact import choose_checkpoint, evaluate_artifact
 
-    summary = evaluate_artifact(project, args.run, args.artifact, args.split, args.backend, reporter)
+    artifact = args.artifact or (choose_checkpoint(project, args.run, args.checkpoint) if args.checkpoint else None)
+    summary = evaluate_artifact(project, args.run, artifact, args.split, args.backend, reporter)
     reporter.metrics(summary["metrics"], phase="evaluate", artifact=summary["artifact"])
     return {"metrics": summary["metrics"], "delta": summary["delta"], "artifact": summary["artifact"],
             "backend": summary["backend"]}

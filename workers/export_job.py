@@ -13,8 +13,9 @@ from core.project import Project
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", required=True)
     p.add_argument("--format", default="onnx", choices=("onnx",))
-    p.add_argument("--checkpoint", help="checkpoint to export (default: the run's trained model)")
-    p.add_argument("--out", help="output file (default: runs/R/exports/model.onnx)")
+    p.add_argument("--checkpoint", help="best, last (default: the run's trained model) or a .pt file")
+    p.add_argument("--out", help="output file (default: runs/R/exports/model.onnx, or best.onnx for the best "
+                                 "checkpoint)")
     p.add_argument("--opset", type=int)
     p.add_argument("--no-eval", action="store_true", help="skip evaluating the export on the validation split")
 
@@ -26,13 +27,16 @@ def events_path(project: Project, args):
 
 
 def run(project: Project, args, reporter) -> dict:
-    from core.evaluation.artifact import default_checkpoint, evaluate_artifact
+    from core.evaluation.artifact import choose_checkpoint, evaluate_artifact
     from core.project import runs
     from core.runtime.convert import checkpoint_to_onnx
 
     run = runs.get_run(project, args.run)
-    source = Path(args.checkpoint) if args.checkpoint else default_checkpoint(project, args.run)
-    out = Path(args.out) if args.out else project.run_dir(args.run) / "exports" / "model.onnx"
+    source = choose_checkpoint(project, args.run, args.checkpoint or "last")
+    from core.models.checkpoint_files import BEST_FILE
+
+    stem = "best" if source.name == BEST_FILE else "model"
+    out = Path(args.out) if args.out else project.run_dir(args.run) / "exports" / f"{stem}.onnx"
     reporter.log(f"Exporting {source.name} to ONNX...")
     reporter.progress(0, 2 if not args.no_eval else 1, phase="export", force=True)
     artifact = checkpoint_to_onnx(source, out, opset=args.opset)

@@ -21,7 +21,10 @@ def events_path(project: Project, args):
 def run(project: Project, args, reporter) -> dict:
     from core.training.trainer import train_run
 
-    runs.update_run(project, args.run, status="running", started_at=utcnow(), ended_at=None, message=None)
+    run = runs.get_run(project, args.run)
+    # started_at is when the run first trained: a resume keeps it (train_seconds sums the jobs)
+    runs.update_run(project, args.run, status="running", started_at=run.started_at or utcnow(), ended_at=None,
+                    message=None)
     result = train_run(project, args.run, reporter)
     runs.update_run(project, args.run, status=result.status, ended_at=utcnow(), step=result.step)
     return {"status": result.status, "step": result.step,

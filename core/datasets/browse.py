@@ -67,7 +67,7 @@ def image_ids_with_category(project: Project, category_id: int) -> set[int]:
 def images_per_category(project: Project, split: str | None = None) -> dict[int, int]:
     """Category id → number of images (of `split`, or all) holding that class (0 included)."""
     sql = ("SELECT a.category_id, COUNT(DISTINCT a.image_id) FROM annotations a "
-           "LEFT JOIN splits s ON s.image_id = a.image_id")
+           "LEFT JOIN sample_splits s ON s.unit = 'image' AND s.sample_id = a.image_id")
     args: tuple = ()
     if split is not None:
         sql += " WHERE s.split = ?"
@@ -91,7 +91,7 @@ def video_count(project: Project) -> int:
 
 def image_positions(project: Project, split: str | None = None) -> list[tuple[int, str | None]]:
     """(image id, split) of every image in id order; `split` "unassigned" keeps images without one."""
-    sql = "SELECT i.id, s.split FROM images i LEFT JOIN splits s ON s.image_id = i.id"
+    sql = "SELECT i.id, s.split FROM images i LEFT JOIN sample_splits s ON s.unit = 'image' AND s.sample_id = i.id"
     args: tuple = ()
     if split == "unassigned":
         sql += " WHERE s.split IS NULL"
@@ -123,7 +123,7 @@ def browse_snapshot(project: Project) -> BrowseSnapshot:
     rows = project.conn.execute(
         "SELECT i.id, i.file_name, CASE WHEN i.path LIKE '/%' OR i.path LIKE '\\%' OR substr(i.path, 2, 1) = ':' "
         "THEN i.path ELSE ? || '/' || i.path END, s.split, i.width, i.height "
-        "FROM images i LEFT JOIN splits s ON s.image_id = i.id ORDER BY i.id", (str(project.root),)).fetchall()
+        "FROM images i LEFT JOIN sample_splits s ON s.unit = 'image' AND s.sample_id = i.id ORDER BY i.id", (str(project.root),)).fetchall()
     styles = category_styles(project)
     first = operator.itemgetter(0)
     ids_by_class = {cid: set(map(first, project.conn.execute(

@@ -1,5 +1,7 @@
-"""Deterministic train/val/test split of a project's images, stratified by each image's main class.
+"""Deterministic train/val/test split of a project's samples, stratified by each sample's main class.
 
+What is split is a unit (`core.project.samples`): images (for image and crop families: the crops
+of one image share its split) or clips (for action families; a clip's class is its label).
 Images are grouped by their most frequent category (ties: the lowest category id; images without
 annotations form their own group). The number of val (and test) images is ``round(n * fraction)``
 — at least one when the fraction is above zero — and is shared out among the groups in proportion
@@ -17,6 +19,7 @@ import numpy as np
 from core.errors import DataError
 from core.project import Project
 from core.project import catalog
+from core.project.samples import split_unit
 
 
 def _check_fraction(name: str, value: float) -> float:
@@ -43,23 +46,38 @@ def _quotas(sizes: dict, total: int, rng: np.random.Generator) -> dict:
     return out
 
 
-def plan_split(project: Project, val: float = 0.2, test: float = 0.0, seed: int = 0) -> dict[int, str]:
-    """Image id → "train" | "val" | "test"; nothing is written."""
+def _members(project: Project, unit: str) -> tuple[list[int], dict[int, Counter]]:
+    """The ids of `unit` and the class counts of each (for stratification)."""
+    counts: dict[int, Counter] = defaultdict(Counter)
+    if unit == "clip":
+        ids = [r[0] for r in project.conn.execute("SELECT id FROM clips ORDER BY id")]
+        for clip_id, cat in project.conn.execute("SELECT id, category_id FROM clips WHERE category_id IS NOT NULL"):
+            counts[clip_id][cat] += 1
+        return ids, counts
+    ids = [r[0] for r in project.conn.execute("SELECT id FROM images ORDER BY id")]
+    for image_id, cat in project.conn.execute("SELECT image_id, category_id FROM annotations"):
+        counts[image_id][cat] += 1
+    return ids, counts
+
+
+def plan_split(project: Project, val: float = 0.2, test: float = 0.0, seed: int = 0,
+               unit: str | None = None) -> dict[int, str]:
+    """Sample id (of `unit`: "image" or "clip"; default: what the project holds) → "train" | "val"
+    | "test"; nothing is written."""
+    unit = unit or split_unit(project)
+    what = "clips" if unit == "clip" else "images"
     val, test = _check_fraction("val", val), _check_fraction("test", test)
     if val + test >= 1.0:
-        raise DataError(f"--val {val:g} and --test {test:g} leave no images for training; keep their sum below 1.")
-    ids = [r[0] for r in project.conn.execute("SELECT id FROM images ORDER BY id")]
+        raise DataError(f"--val {val:g} and --test {test:g} leave no {what} for training; keep their sum below 1.")
+    ids, counts = _members(project, unit)
     n = len(ids)
     if n == 0:
-        raise DataError("The project has no images to split; import data first (studio data import).")
+        raise DataError(f"The project has no {what} to split; import data first (studio data import).")
     n_val = max(1, round(n * val)) if val > 0 else 0
     n_test = max(1, round(n * test)) if test > 0 else 0
     if n_val + n_test >= n:
-        raise DataError(f"The project has {n} image(s): too few for {n_val} validation and {n_test} test image(s) "
-                        "with at least one left for training.")
-    counts: dict[int, Counter] = defaultdict(Counter)
-    for image_id, cat in project.conn.execute("SELECT image_id, category_id FROM annotations"):
-        counts[image_id][cat] += 1
+        raise DataError(f"The project has {n} {what[:-1]}(s): too few for {n_val} validation and {n_test} test "
+                        f"{what[:-1]}(s) with at least one left for training.")
     groups: dict[int, list[int]] = defaultdict(list)
     for i in ids:
         c = counts.get(i)
@@ -81,10 +99,12 @@ def plan_split(project: Project, val: float = 0.2, test: float = 0.0, seed: int 
     return dict(sorted(assignment.items()))
 
 
-def split_project(project: Project, val: float = 0.2, test: float = 0.0, seed: int = 0) -> dict[str, int]:
-    """Split and write the `splits` table (one transaction); returns the split sizes."""
-    assignment = plan_split(project, val, test, seed)
+def split_project(project: Project, val: float = 0.2, test: float = 0.0, seed: int = 0,
+                  unit: str | None = None) -> dict[str, int]:
+    """Split and write the splits of `unit` (one transaction); returns the split sizes."""
+    unit = unit or split_unit(project)
+    assignment = plan_split(project, val, test, seed, unit)
     with project.transaction():
-        catalog.set_splits(project, assignment)
+        catalog.set_splits(project, assignment, unit)
     sizes = Counter(assignment.values())
     return {s: sizes.get(s, 0) for s in catalog.SPLITS}

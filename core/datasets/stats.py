@@ -15,7 +15,8 @@ def dataset_stats(project: Project) -> dict[str, Any]:
          "per_class": {"all": {name: n}, "train": {...}, "val": ..., "test": ..., "unassigned": ...},
          "splits": {"train", "val", "test", "unassigned"}, "split_annotations": {split: n},
          "kinds": {"polygon", "rle", "box"}, "crowd", "images_without_annotations",
-         "keypoint_annotations", "imports"}
+         "keypoint_annotations", "imports",
+         "videos", "clips", "clip_splits": {split: n}, "clip_classes": {name: {"all": n, split: n}}}
     """
     conn = project.conn
     one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
@@ -42,7 +43,23 @@ def dataset_stats(project: Project) -> dict[str, Any]:
         "images_without_annotations": one(
             "SELECT COUNT(*) FROM images i WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id)"),
         "imports": one("SELECT COUNT(*) FROM imports"),
+        "videos": one("SELECT COUNT(*) FROM videos"),
+        "clips": one("SELECT COUNT(*) FROM clips"),
+        "clip_splits": catalog.split_sizes(project, "clip"),
+        "clip_classes": _clip_classes(project, cats),
     }
+
+
+def _clip_classes(project: Project, cats) -> dict[str, dict[str, int]]:
+    """Clips per action class, overall and per split."""
+    out = {c.name: {"all": 0, **{s: 0 for s in catalog.SPLITS}, "unassigned": 0} for c in cats}
+    rows = project.conn.execute(
+        "SELECT k.name, COALESCE(s.split, 'unassigned'), COUNT(*) FROM clips c JOIN categories k ON k.id = c.category_id "
+        "LEFT JOIN sample_splits s ON s.unit = 'clip' AND s.sample_id = c.id GROUP BY k.name, s.split").fetchall()
+    for name, split, n in rows:
+        out[name]["all"] += n
+        out[name][split] += n
+    return {name: counts for name, counts in out.items() if counts["all"]}
 
 
 def format_stats(stats: dict[str, Any]) -> str:
@@ -52,8 +69,17 @@ def format_stats(stats: dict[str, Any]) -> str:
              f"crowd {stats['crowd']})",
              f"images without annotations: {stats['images_without_annotations']}",
              "splits: " + ", ".join(f"{k} {v}" for k, v in stats["splits"].items())]
+    if stats.get("clips"):
+        lines.append(f"videos: {stats['videos']}   clips: {stats['clips']}   clip splits: "
+                     + ", ".join(f"{k} {v}" for k, v in stats["clip_splits"].items()))
     cols = ["all", *[s for s in ("train", "val", "test", "unassigned") if stats["splits"].get(s)]]
-    if stats["categories"]:
+    if stats.get("clip_classes"):
+        clip_cols = ["all", *[s for s in ("train", "val", "test", "unassigned") if stats["clip_splits"].get(s)]]
+        width = max(len(n) for n in stats["clip_classes"]) + 2
+        lines += ["", "action".ljust(width) + "".join(c.rjust(11) for c in clip_cols)]
+        for name, counts in stats["clip_classes"].items():
+            lines.append(name.ljust(width) + "".join(str(counts[c]).rjust(11) for c in clip_cols))
+    if stats["categories"] and (stats["annotations"] or not stats.get("clips")):
         width = max(len(c["name"]) for c in stats["categories"]) + 2
         lines.append("")
         lines.append("class".ljust(width) + "".join(c.rjust(11) for c in cols))

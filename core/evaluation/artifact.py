@@ -8,26 +8,45 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.errors import CheckpointError, DataError, JobStopped
-from core.datasets.images import read_rgb
+from core.errors import CheckpointError, DataError
+from core.evaluation.predict import evaluate_runner
 from core.fsutil import atomic_write_text
 from core.jobs.reporter import NullReporter, Reporter
+from core.models import checkpoint_files as files
 from core.project import Project, catalog, runs
 from core.runtime import load_runner
-from core.models import checkpoint as ckpt
-from core.models.checkpoint_files import MODEL_FILE
 
 
 def default_checkpoint(project: Project, run_name: str) -> Path:
-    """The run's deployable model: `model.pt` once training finished, else its newest valid checkpoint."""
+    """The run's "last" model: `model.pt` once training finished, else its newest valid checkpoint."""
+    return choose_checkpoint(project, run_name, "last")
+
+
+def choose_checkpoint(project: Project, run_name: str, choice: str | None = "last") -> Path:
+    """`best` (the model at the run's best evaluation), `last` (the finished model, else the
+    newest valid step checkpoint) or a file path — what `evaluate` and `export` run on."""
+    from core.models.checkpoint import latest_valid_checkpoint
+
     run_dir = project.run_dir(run_name)
-    final = ckpt.checkpoint_dir(run_dir) / MODEL_FILE
-    if final.is_file():
-        return final
-    found = ckpt.latest_valid_checkpoint(run_dir)
-    if found is None:
-        raise CheckpointError(f"Run {run_name!r} has no checkpoint yet; train it first.")
-    return found[0]
+    choice = choice or "last"
+    if choice == "best":
+        best = files.best_checkpoint(run_dir)
+        if not best.is_file():
+            raise CheckpointError(f"Run {run_name!r} has no best checkpoint yet: it is written at the run's first "
+                                  "evaluation (train.num_steps_per_eval, or the end of training).")
+        return best
+    if choice == "last":
+        final = files.final_checkpoint(run_dir)
+        if final.is_file():
+            return final
+        found = latest_valid_checkpoint(run_dir)
+        if found is None:
+            raise CheckpointError(f"Run {run_name!r} has no checkpoint yet; train it first.")
+        return found[0]
+    path = Path(choice).expanduser()
+    if not path.is_file():
+        raise CheckpointError(f"The checkpoint {path} does not exist (choose best, last or a .pt file).")
+    return path.resolve()
 
 
 def _check_fits_project(project: Project, runner) -> None:
@@ -53,24 +72,12 @@ def evaluate_artifact(project: Project, run_name: str, artifact: str | Path | No
     is_reference = path == reference_path.resolve()
     out_dir = project.run_dir(run_name) / "eval" if is_reference else project.run_dir(run_name) / "eval" / path.name
 
-    images = catalog.images(project, split)
-    if not images:
-        raise DataError(f"The {split!r} split has no images; run `studio data split` first.")
     t0 = time.perf_counter()
-    runner = load_runner(path, backend)
+    runner = load_runner(path, backend, stages=False)
     try:
         _check_fits_project(project, runner)
-        batch = max(1, getattr(getattr(runner.spec, "evaluate", None), "batch_size", 4))
-        predictions: dict[int, dict] = {}
-        for start in range(0, len(images), batch):
-            if reporter.should_stop():
-                raise JobStopped("Evaluation was stopped before it finished; nothing was stored.")
-            chunk = images[start:start + batch]
-            outputs = runner([read_rgb(str(project.resolve(im.path))) for im in chunk])
-            predictions.update({im.id: p for im, p in zip(chunk, outputs)})
-            reporter.progress(len(predictions), len(images), phase="evaluate")
-        t1 = time.perf_counter()
-        metrics = runner.family.evaluate(project, split, predictions, runner.spec, out_dir)
+        result = evaluate_runner(runner, project, split, out_dir, reporter)
+        metrics = result["metrics"]
         backend_used = runner.backend
     finally:
         runner.close()
@@ -81,10 +88,11 @@ def evaluate_artifact(project: Project, run_name: str, artifact: str | Path | No
     runs.record_metrics(project, run.id, metrics, split=split, artifact_id=artifact_id)
     reference = {} if is_reference else _reference_metrics(project, run.id, reference_path, split)
     summary = {
-        "run": run_name, "artifact": str(path), "backend": backend_used, "split": split, "images": len(images),
-        "metrics": metrics, "reference": reference,
+        "run": run_name, "artifact": str(path), "backend": backend_used, "split": split,
+        "samples": result["samples"], "metrics": metrics, "reference": reference,
         "delta": {k: metrics[k] - reference[k] for k in metrics if k in reference},
-        "timings_s": {"predict": round(t1 - t0, 3), "metrics": round(time.perf_counter() - t1, 3)},
+        "timings_s": {"predict": result["predict_s"], "metrics": result["metrics_s"],
+                      "total": round(time.perf_counter() - t0, 3)},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out_dir / "metrics.json", json.dumps(summary, indent=2))

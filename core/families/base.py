@@ -1,21 +1,34 @@
-"""The contract a model family fulfils. Shared code (trainer, evaluator, exporter, runtimes,
-video pipeline) talks to a family only through this class.
+"""The contract a model family fulfils. Shared code (trainer, evaluation, export, runtimes,
+video pipeline) talks to a family only through this class; adding a family is adding a package
+`core/families/<name>/` whose `family` module holds `FAMILY`, an instance of a subclass.
 
-Predictions travel between the pieces as plain dicts of numpy arrays in original image
-pixel coordinates, so that the PyTorch and ONNX Runtime back ends and the overlay drawing
-agree: for detection-like families ``{"boxes": (N,4) x1y1x2y2 float32, "scores": (N,),
-"labels": (N,) int category ids of the project, "masks": (N,H,W) bool (optional),
-"keypoints": (N,K,3) (optional)}``; for classifiers ``{"label": int, "scores": (C,)}``.
+What a family supplies:
+- **samples** (`info.sample_kind`: image, crop or clip; see `core.project.samples`) and
+  `load_input`, which turns one sample into what a runner takes: an RGB uint8 image (H, W, 3) for
+  image and crop families, a clip of frames (T, H, W, 3) for clip families;
+- **training**: `dataset` / `collate` / `build_model` / `training_losses` for the shared trainer,
+  `weight_layout` for transfer learning (which parameters depend on the class set);
+- **one inference path for every back end**: `preprocess(input) -> arrays` → the graph (PyTorch
+  eager through `graph_module`, ONNX Runtime, TensorRT) returns the outputs named in `graph(spec)`
+  → `postprocess(outputs, meta) -> Prediction`. The eager model is wrapped by `graph_module` so
+  that it returns exactly the exported graph's outputs: post-processing exists once;
+- `example_inputs(spec)`: the graph's input arrays for export, pruning, calibration, benchmarks;
+- `window(spec)`: frames per sample and stride, which the video pipeline slides;
+- `stages(spec)`: the artifacts this model runs after (a cascade);
+- **typed predictions** (`core.predictions.Instances` / `Classification`), **metrics** computed
+  by the field's reference library with what was compared written beside them, and **drawing**.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from core.families.info import FamilyInfo
+from core.predictions import Prediction
 
 if TYPE_CHECKING:  # torch is imported lazily by implementations
     import torch
@@ -24,9 +37,57 @@ if TYPE_CHECKING:  # torch is imported lazily by implementations
 
     from core.project import Project
     from core.project.catalog import Category
+    from core.project.samples import Sample
 
 
-Prediction = dict[str, Any]
+@dataclass(frozen=True)
+class GraphSpec:
+    """The named inputs and outputs of a family's inference graph (eager and exported alike)."""
+
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    # ONNX dynamic axes per tensor name ({"image": {1: "height", 2: "width"}})
+    dynamic_axes: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+    # True: every input has a leading batch axis; samples whose arrays have equal shapes are stacked
+    # into one call and the outputs are split along axis 0. False: one call per sample.
+    batched: bool = False
+
+
+@dataclass(frozen=True)
+class Window:
+    """How many frames one sample spans and how a video is walked: a prediction every `stride`
+    frames over the last `frames` frames taken every `subsample`-th (images: 1, 1, 1)."""
+
+    frames: int = 1
+    stride: int = 1
+    subsample: int = 1
+
+    @property
+    def span(self) -> int:
+        """Frames of video the window covers."""
+        return (self.frames - 1) * self.subsample + 1
+
+
+@dataclass(frozen=True)
+class WeightLayout:
+    """Where transferred weights go: parameters under `heads` depend on the class set (they are
+    re-initialized when it differs); a bare backbone state dict (a torchvision classifier's
+    `conv1.weight`, `layer1.0...`) is loaded under `backbone`."""
+
+    heads: tuple[str, ...] = ()
+    backbone: str = ""
+    backbone_skip: tuple[str, ...] = ("fc.",)     # a backbone file's own classifier is not ours
+
+
+@dataclass(frozen=True)
+class Stage:
+    """An artifact this model runs after: e.g. a gesture classifier after a hand detector. Each of
+    the stage's instances of `classes` (all when None) is cut out with its box expanded by `margin`
+    (pixels when >= 1, else a fraction of the box's size), clipped to the frame, and classified."""
+
+    artifact: Path
+    margin: float = 0.0
+    classes: tuple[int, ...] | None = None
 
 
 class Family(ABC):
@@ -42,63 +103,37 @@ class Family(ABC):
     def describe(self, spec: Any) -> dict[str, str]:
         """A few facts for run tables: {"backbone": ..., "input": ...}."""
 
-    # --- data ------------------------------------------------------------------------------
+    # --- samples ---------------------------------------------------------------------------
+    def samples(self, project: "Project", split: str | None = None) -> list["Sample"]:
+        from core.project.samples import samples
+
+        return samples(project, self.info.sample_kind, split)
+
     @abstractmethod
-    def dataset(self, project: "Project", spec: Any, split: str, train: bool) -> "Dataset":
-        """A torch Dataset over one split. Items are (image tensor, target dict, image_id)."""
+    def load_input(self, project: "Project", sample: "Sample", spec: Any) -> np.ndarray:
+        """What a runner takes for this sample: RGB uint8 (H, W, 3), or (T, H, W, 3) for clips."""
+
+    # --- training --------------------------------------------------------------------------
+    @abstractmethod
+    def dataset(self, project: "Project", spec: Any, split: str, train: bool = True) -> "Dataset":
+        """A torch Dataset over one split's samples for the trainer."""
 
     @abstractmethod
     def collate(self, items: list) -> Any:
-        """Batch items from `dataset` (images may differ in size)."""
+        """Batch items from `dataset`."""
 
-    # --- model -----------------------------------------------------------------------------
     @abstractmethod
     def build_model(self, spec: Any, categories: Sequence["Category"]) -> "nn.Module":
-        ...
+        """A freshly initialized model (no weights are loaded here: the trainer transfers
+        pretrained weights, loaders replay transforms and load checkpoints)."""
 
     @abstractmethod
     def training_losses(self, model: "nn.Module", batch: Any, device: "torch.device") -> dict[str, "torch.Tensor"]:
         """Forward one batch in train mode and return named loss terms (summed for backward)."""
 
-    @abstractmethod
-    def predict(self, model: "nn.Module", images: list["torch.Tensor"], spec: Any) -> list[Prediction]:
-        """Eval-mode predictions for float CHW RGB images in [0, 1] (already on the model's device)."""
+    def weight_layout(self, spec: Any) -> WeightLayout:
+        return WeightLayout()
 
-    def label_map(self, categories: Sequence["Category"] | Sequence[dict]) -> tuple[dict[int, int], dict[int, int]]:
-        """(category id -> contiguous training index 1..K, index -> category id), by sorted id."""
-        ids = sorted(c["id"] if isinstance(c, dict) else c.id for c in categories)
-        to_index = {cid: i + 1 for i, cid in enumerate(ids)}
-        return to_index, {i: cid for cid, i in to_index.items()}
-
-    # --- metrics ---------------------------------------------------------------------------
-    @abstractmethod
-    def evaluate(self, project: "Project", split: str, predictions: dict[int, Prediction], spec: Any,
-                 out_dir: Path) -> dict[str, float]:
-        """Metrics of predictions (keyed by image id) against the split's ground truth.
-
-        Writes what it compared (ground truth, predictions) to `out_dir` so the numbers can be
-        recomputed independently."""
-
-    # --- deployment ------------------------------------------------------------------------
-    @abstractmethod
-    def export_onnx(self, model: "nn.Module", spec: Any, path: Path) -> dict[str, Any]:
-        """Write an ONNX graph; return its input/output description for the sidecar."""
-
-    @abstractmethod
-    def onnx_postprocess(self, outputs: list[np.ndarray], meta: dict[str, Any], image_shape: tuple[int, int],
-                         spec: Any) -> Prediction:
-        """Turn an ONNX graph's outputs for one image into a Prediction."""
-
-    @abstractmethod
-    def onnx_preprocess(self, image_rgb: np.ndarray, meta: dict[str, Any]) -> list[np.ndarray]:
-        """Inputs of the ONNX graph for one RGB uint8 image."""
-
-    @abstractmethod
-    def draw(self, frame_bgr: np.ndarray, prediction: Prediction, class_names: dict[int, str],
-             score_threshold: float = 0.5, classes: set[int] | None = None) -> np.ndarray:
-        """Draw a prediction over a BGR frame (in place allowed) and return the frame."""
-
-    # --- optional hooks for the trainer ------------------------------------------------------
     def param_groups(self, model: "nn.Module", weight_decay: float) -> list[dict]:
         """Optimizer parameter groups: no weight decay on norms and biases."""
         decay, no_decay = [], []
@@ -107,3 +142,72 @@ class Family(ABC):
                 continue
             (no_decay if p.ndim <= 1 or name.endswith(".bias") else decay).append(p)
         return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+    def callbacks(self, spec: Any) -> list:
+        """Trainer callbacks this family adds (see `core.training.callbacks`)."""
+        return []
+
+    # --- one inference path -------------------------------------------------------------------
+    @abstractmethod
+    def graph(self, spec: Any) -> GraphSpec:
+        ...
+
+    @abstractmethod
+    def graph_module(self, model: "nn.Module", spec: Any) -> "nn.Module":
+        """The eager model wrapped to take the graph's inputs (as tensors, in `graph(spec).inputs`
+        order) and return its outputs (a tuple in `graph(spec).outputs` order). It is also what
+        is exported, so eager and exported graphs compute the same thing."""
+
+    @abstractmethod
+    def example_inputs(self, spec: Any) -> dict[str, np.ndarray]:
+        """Graph inputs of the training size (with the batch axis when the graph is batched)."""
+
+    @abstractmethod
+    def preprocess(self, sample_input: np.ndarray, spec: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """(graph input arrays of one sample — without a batch axis —, what postprocess needs)."""
+
+    @abstractmethod
+    def postprocess(self, outputs: dict[str, np.ndarray], meta: dict[str, Any], spec: Any,
+                    categories: Sequence["Category"]) -> Prediction:
+        """One sample's graph outputs (by name, without a batch axis) as a typed prediction in the
+        input's pixels with project category ids."""
+
+    def window(self, spec: Any) -> Window:
+        return Window()
+
+    def stages(self, spec: Any) -> list[Stage]:
+        return []
+
+    # --- metrics ---------------------------------------------------------------------------
+    @abstractmethod
+    def evaluate(self, project: "Project", split: str, predictions: dict[int, Prediction], spec: Any,
+                 out_dir: Path) -> dict[str, float]:
+        """Metrics of predictions (keyed by sample id) against the split's ground truth. Writes
+        what it compared to `out_dir` so the numbers can be recomputed independently."""
+
+    # --- drawing ---------------------------------------------------------------------------
+    def draw(self, frame_bgr: np.ndarray, prediction: Prediction | None, class_names: dict[int, str],
+             score_threshold: float = 0.5, classes: set[int] | None = None) -> np.ndarray:
+        """Draw a prediction over a BGR frame (in place) and return the frame."""
+        from core.video.overlay import draw_prediction
+
+        return draw_prediction(frame_bgr, prediction, class_names, score_threshold, classes)
+
+    # --- deployment ------------------------------------------------------------------------
+    def export_onnx(self, model: "nn.Module", spec: Any, path: Path) -> dict[str, Any]:
+        """Write the graph as ONNX (atomically, checked); return its input/output description."""
+        from core.models.onnx_export import export_graph
+
+        opset = getattr(getattr(spec, "export", None), "opset", 17)
+        return export_graph(self.graph_module(model, spec), self.graph(spec), self.example_inputs(spec), path,
+                            opset=opset, what=self.info.model)
+
+    # --- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def label_map(categories: Sequence["Category"] | Sequence[dict], start: int = 1
+                  ) -> tuple[dict[int, int], dict[int, int]]:
+        """(category id -> contiguous training index, index -> category id), by sorted id;
+        detectors start at 1 (0 is the background), classifiers at 0."""
+        ids = sorted(c["id"] if isinstance(c, dict) else c.id for c in categories)
+        to_index = {cid: i + start for i, cid in enumerate(ids)}
+        return to_index, {i: cid for cid, i in to_index.items()}

@@ -19,19 +19,61 @@ from typing import Any, Callable, Iterator, NamedTuple
 import cv2
 import numpy as np
 
+from core.families.base import Window
 from core.jobs.reporter import NullReporter, Reporter
+from core.predictions import count_shown
 from core.video.draw import draw_fps
 from core.video.reader import FrameReader
 from core.video.writer import VideoWriter, open_writer
 
-DrawFn = Callable[..., np.ndarray]  # (frame_bgr, prediction, class_names, score_threshold=, classes=)
+DrawFn = Callable[..., np.ndarray]  # (frame_bgr, prediction, score_threshold=, classes=) -> frame: Runner.draw
 
 
 class AnnotatedFrame(NamedTuple):
     index: int
     image: np.ndarray          # BGR with the overlay drawn
-    prediction: dict[str, Any]
+    prediction: Any            # the typed prediction shown on this frame (None: a window still filling)
     timings: dict[str, float]  # decode_ms (mean so far), inference_ms, draw_ms (this frame), fps, timestamp
+
+
+def _rgb(frame) -> np.ndarray:
+    return cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+
+
+def _predicted(runner, frames: Iterator, batch_size: int, should_stop: Callable[[], bool] | None):
+    """(frame, prediction, inference ms per frame) for every frame, walking the runner's window.
+
+    Image models (a window of 1 frame, stride 1) infer `batch_size` frames per call. Clip models
+    infer over the last `window.frames` frames (every `window.subsample`-th) each `window.stride`
+    frames; the prediction holds for the frames until the next one, and frames before the first
+    full window have none."""
+    window = getattr(runner, "window", None) or Window()
+    if window.frames <= 1 and window.stride <= 1:
+        while not (should_stop and should_stop()):
+            batch = [f for _, f in zip(range(max(1, batch_size)), frames)]
+            if not batch:
+                return
+            t0 = time.perf_counter()
+            predictions = runner([_rgb(f) for f in batch])
+            ms = (time.perf_counter() - t0) * 1000.0 / len(batch)
+            yield from ((f, p, ms) for f, p in zip(batch, predictions))
+        return
+    recent: collections.deque = collections.deque(maxlen=window.span)
+    current, seen, since = None, 0, None
+    for frame in frames:
+        if should_stop and should_stop():
+            return
+        recent.append(_rgb(frame))
+        seen += 1
+        ms = 0.0
+        if len(recent) == window.span:
+            since = 0 if since is None else since + 1
+            if since % max(1, window.stride) == 0:
+                clip = np.stack(list(recent)[::max(1, window.subsample)])
+                t0 = time.perf_counter()
+                current = runner([clip])[0]
+                ms = (time.perf_counter() - t0) * 1000.0
+        yield frame, current, ms
 
 
 def iter_annotated(runner, source: str | Path | int | FrameReader, *, draw: DrawFn | None = None,
@@ -39,47 +81,28 @@ def iter_annotated(runner, source: str | Path | int | FrameReader, *, draw: Draw
                    max_frames: int | None = None, start: int = 0, show_fps: bool = True,
                    should_stop: Callable[[], bool] | None = None) -> Iterator[AnnotatedFrame]:
     """Annotated frames of `source` (a path, camera index, or an open FrameReader the caller
-    keeps owning), inferred `batch_size` frames at a time."""
-    draw = draw or runner.family.draw
+    keeps owning), inferred as the runner's window says (see `_predicted`)."""
+    draw = draw or runner.draw
     owned = not isinstance(source, FrameReader)
     reader = FrameReader(source, queue_size=2 * batch_size + 2, max_frames=max_frames) if owned else source
     recent: collections.deque[float] = collections.deque(maxlen=30)
     try:
         if start:
             reader.seek(start)
-        frames = iter(reader)
-        while not (should_stop and should_stop()):
-            batch = [f for _, f in zip(range(max(1, batch_size)), frames)]
-            if not batch:
-                break
-            t0 = time.perf_counter()
-            predictions = runner([cv2.cvtColor(f.image, cv2.COLOR_BGR2RGB) for f in batch])
-            infer_ms = (time.perf_counter() - t0) * 1000.0 / len(batch)
-            for frame, prediction in zip(batch, predictions):
-                t1 = time.perf_counter()
-                image = draw(frame.image, prediction, runner.class_names, score_threshold=score_threshold,
-                             classes=classes)
-                recent.append(time.perf_counter())
-                fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 else 0.0
-                if show_fps and fps > 0:
-                    draw_fps(image, fps, runner.backend)
-                draw_ms = (time.perf_counter() - t1) * 1000.0
-                yield AnnotatedFrame(frame.index, image, prediction,
-                                     {"decode_ms": reader.decode_ms, "inference_ms": infer_ms, "draw_ms": draw_ms,
-                                      "fps": fps, "timestamp": frame.timestamp})
+        for frame, prediction, infer_ms in _predicted(runner, iter(reader), batch_size, should_stop):
+            t1 = time.perf_counter()
+            image = draw(frame.image, prediction, score_threshold=score_threshold, classes=classes)
+            recent.append(time.perf_counter())
+            fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 else 0.0
+            if show_fps and fps > 0:
+                draw_fps(image, fps, runner.backend)
+            draw_ms = (time.perf_counter() - t1) * 1000.0
+            yield AnnotatedFrame(frame.index, image, prediction,
+                                 {"decode_ms": reader.decode_ms, "inference_ms": infer_ms, "draw_ms": draw_ms,
+                                  "fps": fps, "timestamp": frame.timestamp})
     finally:
         if owned:
             reader.close()
-
-
-def _count_shown(prediction: dict[str, Any], score_threshold: float, classes: set[int] | None) -> int:
-    """Instances a detection-like prediction shows at this threshold (0 for classifiers)."""
-    scores = np.asarray(prediction.get("scores", ()), np.float32).reshape(-1)
-    keep = scores >= score_threshold
-    labels = prediction.get("labels")
-    if classes is not None and labels is not None and np.ndim(labels) == 1 and len(labels) == len(scores):
-        keep &= np.isin(np.asarray(labels), list(classes))
-    return int(keep.sum()) if "boxes" in prediction else 0
 
 
 class _EncoderThread:
@@ -119,7 +142,7 @@ class _EncoderThread:
             self._thread.join()
 
 
-def run_inference(runner, family_draw: DrawFn | None, source: str | Path | int, out_path: str | Path,
+def run_inference(runner, draw: DrawFn | None, source: str | Path | int, out_path: str | Path,
                   batch_size: int = 4, score_threshold: float = 0.5, classes: set[int] | None = None,
                   reporter: Reporter | None = None, max_frames: int | None = None,
                   show_fps: bool = True) -> dict[str, Any]:
@@ -141,14 +164,14 @@ def run_inference(runner, family_draw: DrawFn | None, source: str | Path | int, 
     done, detections, infer_ms, draw_ms = 0, 0, 0.0, 0.0
     t_start = time.perf_counter()
     try:
-        for item in iter_annotated(runner, reader, draw=family_draw, batch_size=batch_size,
+        for item in iter_annotated(runner, reader, draw=draw, batch_size=batch_size,
                                    score_threshold=score_threshold, classes=classes, show_fps=show_fps,
                                    should_stop=reporter.should_stop):
             encoder.put(item.index, item.image)
             done += 1
             infer_ms += item.timings["inference_ms"]
             draw_ms += item.timings["draw_ms"]
-            detections += _count_shown(item.prediction, score_threshold, classes)
+            detections += count_shown(item.prediction, score_threshold, classes) if item.prediction is not None else 0
             reporter.progress(done, total, phase="infer", fps=round(item.timings["fps"], 2))
         encoder.close()
     except BaseException:

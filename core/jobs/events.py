@@ -87,8 +87,18 @@ def read_events(path: str | os.PathLike) -> list[dict[str, Any]]:
     return list(iter_events(path))
 
 
+def superseded(event: dict[str, Any], step: int) -> bool:
+    """Whether a run resuming at `step` replaces `event`: every event of a later step, and the
+    progress event of `step` itself (the resumed trainer reports its progress there again). A
+    restart from 0 thus keeps no step of the earlier attempt."""
+    s = event.get("step")
+    if not isinstance(s, int) or isinstance(s, bool):
+        return False
+    return s > step or (s == step and event.get("event") == "progress")
+
+
 def trim_after_step(path: str | os.PathLike, step: int) -> int:
-    """Rewrite the file without events of steps after `step` (resume from a checkpoint at `step`).
+    """Rewrite the file without the events a run resuming at `step` replaces (`superseded`).
 
     Returns how many events were dropped. Events without a step are kept.
     """
@@ -97,8 +107,7 @@ def trim_after_step(path: str | os.PathLike, step: int) -> int:
         return 0
     kept, dropped = [], 0
     for event in iter_events(p):
-        s = event.get("step")
-        if isinstance(s, int) and s > step:
+        if superseded(event, step):
             dropped += 1
             continue
         kept.append(json.dumps(event, separators=(",", ":")))

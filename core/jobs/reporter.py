@@ -79,8 +79,10 @@ class RecordingReporter(Reporter):
         self.events.append(event)
 
     def rewind(self, step: int) -> int:
+        from core.jobs.events import superseded
+
         before = len(self.events)
-        self.events = [e for e in self.events if not (isinstance(e.get("step"), int) and e["step"] > step)]
+        self.events = [e for e in self.events if not superseded(e, step)]
         return before - len(self.events)
 
     def of(self, kind: str) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ import numpy as np
 
 from core.datasets.masks import encode_mask, segmentation_area
 from core.fsutil import atomic_write_text
+from core.predictions import Instances
 from core.project import Project
 from core.project import catalog
 
@@ -50,19 +51,21 @@ def ground_truth(project: Project, split: str) -> dict[str, Any]:
     }
 
 
-def coco_results(predictions: dict[int, dict], with_masks: bool) -> list[dict[str, Any]]:
-    """COCO result entries (boxes as x, y, w, h; masks as RLE) from Prediction dicts."""
+def coco_results(predictions: dict[int, Instances], with_masks: bool) -> list[dict[str, Any]]:
+    """COCO result entries (boxes as x, y, w, h; masks as RLE) from Instances keyed by image id."""
     results = []
     for image_id, pred in predictions.items():
-        boxes = np.asarray(pred["boxes"], dtype=np.float64).reshape(-1, 4)
+        boxes = pred.boxes.astype(np.float64)
+        if with_masks and pred.masks is None and len(pred):
+            raise ValueError(f"segm evaluation needs masks, but the prediction for image {image_id} has none")
         for k in range(len(boxes)):
             x1, y1, x2, y2 = boxes[k]
-            entry = {"image_id": int(image_id), "category_id": int(pred["labels"][k]),
+            entry = {"image_id": int(image_id), "category_id": int(pred.labels[k]),
                      "bbox": [round(float(x1), 2), round(float(y1), 2), round(float(x2 - x1), 2),
                               round(float(y2 - y1), 2)],
-                     "score": round(float(pred["scores"][k]), 5)}
+                     "score": round(float(pred.scores[k]), 5)}
             if with_masks:
-                entry["segmentation"] = encode_mask(pred["masks"][k])
+                entry["segmentation"] = encode_mask(pred.masks[k])
             results.append(entry)
     return results
 
@@ -88,7 +91,7 @@ def run_cocoeval(gt: dict[str, Any], results: list[dict[str, Any]], iou_type: st
     return [float(v) for v in evaluator.stats]
 
 
-def evaluate_coco(project: Project, split: str, predictions: dict[int, dict], out_dir: Path,
+def evaluate_coco(project: Project, split: str, predictions: dict[int, Instances], out_dir: Path,
                   iou_types: dict[str, str]) -> dict[str, float]:
     """Score predictions for each IoU type ({"bbox": "", "segm": "mask_"} -> AP, mask_AP, ...)."""
     gt = ground_truth(project, split)

@@ -52,10 +52,11 @@ def best_checkpoint(run_dir: Path) -> Path:
     return checkpoint_dir(run_dir) / BEST_FILE
 
 
-def remove_stale_temps(run_dir: Path, older_than_s: float = 0.0) -> list[Path]:
+def remove_stale_temps(run_dir: Path, older_than_s: float = 0.0) -> list[tuple[Path, int]]:
     """Delete the temporary files a killed save left in the checkpoints folder (`.step-….pt.x.tmp`).
 
-    Only called by the run's one trainer (it holds the run's lock), so no save is in flight."""
+    Only called by the run's one trainer (it holds the run's lock), so no save is in flight.
+    Returns (path, size in bytes) of each file removed."""
     folder = checkpoint_dir(run_dir)
     if not folder.is_dir():
         return []
@@ -63,9 +64,10 @@ def remove_stale_temps(run_dir: Path, older_than_s: float = 0.0) -> list[Path]:
     for p in folder.iterdir():
         if _TEMP_RE.match(p.name) and p.is_file():
             try:
-                if now - p.stat().st_mtime >= older_than_s:
+                st = p.stat()
+                if now - st.st_mtime >= older_than_s:
                     p.unlink()
-                    removed.append(p)
+                    removed.append((p, st.st_size))
             except OSError:
                 continue
     return removed

@@ -57,9 +57,11 @@ def categories(project: Project) -> list[Category]:
     return [Category(*r) for r in rows]
 
 
+_IMAGE_SPLIT_JOIN = "LEFT JOIN sample_splits s ON s.unit = 'image' AND s.sample_id = i.id"
+
+
 def images(project: Project, split: str | None = None) -> list[ImageRecord]:
-    sql = ("SELECT i.id, i.file_name, i.path, i.width, i.height, i.source_id, s.split "
-           "FROM images i LEFT JOIN splits s ON s.image_id = i.id")
+    sql = f"SELECT i.id, i.file_name, i.path, i.width, i.height, i.source_id, s.split FROM images i {_IMAGE_SPLIT_JOIN}"
     args: tuple = ()
     if split is not None:
         sql += " WHERE s.split = ?"
@@ -70,8 +72,8 @@ def images(project: Project, split: str | None = None) -> list[ImageRecord]:
 
 def image(project: Project, image_id: int) -> ImageRecord | None:
     row = project.conn.execute(
-        "SELECT i.id, i.file_name, i.path, i.width, i.height, i.source_id, s.split "
-        "FROM images i LEFT JOIN splits s ON s.image_id = i.id WHERE i.id = ?", (image_id,)).fetchone()
+        f"SELECT i.id, i.file_name, i.path, i.width, i.height, i.source_id, s.split FROM images i {_IMAGE_SPLIT_JOIN} "
+        "WHERE i.id = ?", (image_id,)).fetchone()
     return ImageRecord(*row) if row else None
 
 
@@ -125,26 +127,41 @@ def annotation_row(ann: Annotation) -> dict[str, Any]:
     return row
 
 
-def split_sizes(project: Project) -> dict[str, int]:
-    rows = project.conn.execute("SELECT split, COUNT(*) FROM splits GROUP BY split").fetchall()
+UNIT_TABLES = {"image": "images", "clip": "clips"}   # what a split assigns -> the table of those samples
+
+
+def split_sizes(project: Project, unit: str = "image") -> dict[str, int]:
+    """How many samples of `unit` ("image" or "clip") each split holds, and how many none."""
+    table = UNIT_TABLES[unit]
+    rows = project.conn.execute(
+        f"SELECT s.split, COUNT(*) FROM sample_splits s JOIN {table} t ON t.id = s.sample_id WHERE s.unit = ? "
+        "GROUP BY s.split", (unit,)).fetchall()
     sizes = {s: 0 for s in SPLITS}
     sizes.update({s: n for s, n in rows})
-    total = project.conn.execute("SELECT COUNT(*) FROM images").fetchone()[0]
+    total = project.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
     sizes["unassigned"] = total - sum(n for s, n in rows)
     return sizes
 
 
-def set_splits(project: Project, assignment: dict[int, str]) -> None:
-    """Replace the split of every image in `assignment` (one transaction)."""
+def set_splits(project: Project, assignment: dict[int, str], unit: str = "image") -> None:
+    """Replace the split of every sample of `unit` in `assignment` (one transaction)."""
+    if unit not in UNIT_TABLES:
+        raise ValueError(f"unknown split unit {unit!r}")
     with project.transaction() as db:
-        db["splits"].upsert_all(({"image_id": i, "split": s} for i, s in assignment.items()), pk="image_id")
+        db["sample_splits"].upsert_all(({"unit": unit, "sample_id": i, "split": s} for i, s in assignment.items()),
+                                       pk=("unit", "sample_id"))
+
+
+def has_split(project: Project, split: str, unit: str = "image") -> bool:
+    return bool(project.conn.execute("SELECT 1 FROM sample_splits WHERE unit = ? AND split = ? LIMIT 1",
+                                     (unit, split)).fetchone())
 
 
 def class_counts(project: Project) -> dict[str, Counter]:
     """Per-category annotation counts, overall and per split: {"all": Counter, "train": ...}."""
     rows = project.conn.execute(
         "SELECT c.name, COALESCE(s.split, 'unassigned'), COUNT(a.id) FROM annotations a "
-        "JOIN categories c ON c.id = a.category_id LEFT JOIN splits s ON s.image_id = a.image_id "
+        "JOIN categories c ON c.id = a.category_id LEFT JOIN sample_splits s ON s.unit = 'image' AND s.sample_id = a.image_id "
         "GROUP BY c.name, s.split").fetchall()
     out: dict[str, Counter] = defaultdict(Counter)
     for name in (c.name for c in categories(project)):

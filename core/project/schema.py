@@ -72,9 +72,21 @@ def _v2_media_jobs_imports(db: sqlite_utils.Database) -> None:
     db["annotations"].add_column("import_id", int)
 
 
+def _v3_sample_splits(db: sqlite_utils.Database) -> None:
+    """Splits per sample unit instead of per image: (unit, sample_id) -> split, where unit is
+    "image" (image and crop families: crops of one image share its split) or "clip". Every
+    image split is carried over unchanged."""
+    db["sample_splits"].create({"unit": str, "sample_id": int, "split": str}, pk=("unit", "sample_id"),
+                               not_null={"unit", "sample_id", "split"})
+    db["sample_splits"].create_index(["unit", "split"])
+    db.execute("INSERT INTO sample_splits (unit, sample_id, split) SELECT 'image', image_id, split FROM splits")
+    db["splits"].drop()
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_media_jobs_imports,
+    _v3_sample_splits,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

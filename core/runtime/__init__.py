@@ -1,10 +1,12 @@
 """Inference runtimes: one `Runner` interface over PyTorch, ONNX Runtime and TensorRT.
 
     runner = load_runner("model.onnx")            # back end chosen by artifact type
-    predictions = runner([image_rgb, ...])        # Prediction dicts, project category ids
+    predictions = runner([image_rgb, ...])        # typed predictions, project category ids
     runner, timings = fastest_runner([ckpt, onnx], samples)   # chosen by measured latency
 
-Everything task-specific goes through the artifact's family (`core.families.get_family`).
+Everything task-specific goes through the artifact's family (`core.families.get_family`): its
+pre- and post-processing wrap every back end's graph. An artifact whose family names stages it
+runs after (a gesture classifier after a hand detector) loads as a `CascadeRunner`.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from core.errors import RuntimeUnavailableError, StudioError
+from core.errors import CheckpointError, RuntimeUnavailableError, StudioError
 from core.runtime.base import BACKEND_BY_KIND, BACKENDS, Artifact, Runner, artifact_kind
 
 __all__ = ["Artifact", "Runner", "BACKENDS", "load_runner", "read_artifact", "available_backends",
@@ -52,11 +54,44 @@ def _check_pair(path: Path, backend: str) -> None:
                                       f"not {backend}; {hint}.")
 
 
-def load_runner(path: str | Path, backend: str = "auto", device: str = "cpu") -> Runner:
+def load_runner(path: str | Path, backend: str = "auto", device: str = "cpu", stages: bool = True):
     """Load an artifact on a back end ("auto": the one its type calls for: .pt -> pytorch,
     .onnx -> onnxruntime, .engine -> tensorrt) and device ("cpu", "cuda", or "auto": the GPU
-    when this back end can use one here)."""
-    path = Path(path)
+    when this back end can use one here). With `stages`, an artifact that runs after another
+    one comes back as a CascadeRunner over both; without, the artifact alone."""
+    runner = _load_one(Path(path), backend, device)
+    if not stages:
+        return runner
+    chain = runner.family.stages(runner.spec)
+    if not chain:
+        return runner
+    from core.runtime.cascade import CascadeRunner
+
+    try:
+        for stage in reversed(chain):
+            first = _load_stage(stage, runner, device)
+            runner = CascadeRunner(first, runner, stage.margin, stage.classes)
+    except BaseException:
+        runner.close()
+        raise
+    return runner
+
+
+def _load_stage(stage, runner, device: str):
+    path = Path(stage.artifact)
+    if not path.is_file():
+        raise CheckpointError(f"{runner.artifact.path.name} runs after {path}, which does not exist; export that "
+                              "model again or choose another one in the run's spec.")
+    first = load_runner(path, "auto", device)
+    if getattr(first.family.info, "sample_kind", "image") != "image" or "box" not in first.family.info.annotation_kinds:
+        task = first.task
+        first.close()
+        raise CheckpointError(f"{runner.artifact.path.name} runs after {path.name}, a {task} model, which does not "
+                              "find boxes to classify; choose a detector.")
+    return first
+
+
+def _load_one(path: Path, backend: str, device: str) -> Runner:
     backend = BACKEND_BY_KIND[artifact_kind(path)] if backend == "auto" else backend
     _check_pair(path, backend)
     if device == "auto":
@@ -100,7 +135,7 @@ def available_backends(path: str | Path) -> list[str]:
     return [backend]
 
 
-def _time(runner: Runner, images: Sequence[np.ndarray], repeats: int) -> list[float]:
+def _time(runner, images: Sequence[np.ndarray], repeats: int) -> list[float]:
     runner(images)  # warm-up: first-call allocations, lazy initialisation
     runs = []
     for _ in range(max(1, repeats)):

@@ -2,10 +2,11 @@
 of a deployable artifact (`Artifact`: task, categories, spec, and the sidecar or checkpoint
 header it came from).
 
-The runtime is family-agnostic: a Runner turns RGB images into Prediction dicts (see
-`core.families.base`) by calling the family of the artifact's task — `predict` for PyTorch,
-`onnx_preprocess` / `onnx_postprocess` for ONNX Runtime, `draw` for overlays. A new family
-plugs in by implementing those methods; nothing here changes.
+The runtime is family-agnostic and runs one inference path: `Runner.__call__` takes the
+family's inputs (RGB images, or clips of frames), runs the family's `preprocess`, hands the
+graph's named inputs to the back end (`run_graph`: PyTorch eager, ONNX Runtime or TensorRT),
+and turns the named outputs into typed predictions with the family's `postprocess`. A back end
+only implements `run_graph`; batching (for graphs with a batch axis) happens here.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from core.errors import CheckpointError
+from core.predictions import Prediction
 from core.project.catalog import Category
 
 BACKENDS = ("tensorrt", "onnxruntime", "pytorch")
@@ -54,6 +56,11 @@ def categories_from_payload(payload: Any, source: str) -> list[Category]:
     return out
 
 
+def categories_payload(categories: Sequence[Category]) -> list[dict[str, Any]]:
+    """The stored form of categories (checkpoints, sidecars)."""
+    return [{"id": c.id, "name": c.name, "source_id": c.source_id} for c in categories]
+
+
 @dataclass
 class Artifact:
     """What an artifact says about itself: enough to rebuild its pre/post-processing."""
@@ -77,9 +84,17 @@ class Artifact:
         return spec_from_yaml(family.spec_class, self.spec_yaml, source=f"the spec stored with {self.path.name}")
 
 
+def _split_rows(outputs: dict[str, np.ndarray], n: int) -> list[dict[str, np.ndarray]]:
+    for name, value in outputs.items():
+        if np.ndim(value) == 0 or np.shape(value)[0] != n:
+            raise ValueError(f"the graph's output {name!r} has shape {np.shape(value)}, not a batch of {n}")
+    return [{name: value[i] for name, value in outputs.items()} for i in range(n)]
+
+
 class Runner(ABC):
-    """A loaded model on one back end. Call it with RGB uint8 images (H, W, 3), any sizes; get
-    one Prediction per image in original pixel coordinates with project category ids."""
+    """A loaded model on one back end. Call it with the family's inputs (RGB uint8 images
+    (H, W, 3) of any size, or clips (T, H, W, 3)); get one typed prediction per input, in the
+    input's pixels with project category ids."""
 
     backend: str = ""
 
@@ -91,15 +106,43 @@ class Runner(ABC):
         self.device = device
         self.family = family_for(artifact.task)
         self.spec = artifact.spec(self.family)
+        self.graph = self.family.graph(self.spec)
+
+    # -- the one inference path ----------------------------------------------------------------
+    def __call__(self, inputs: Sequence[np.ndarray]) -> list[Prediction]:
+        prepared = [self.family.preprocess(x, self.spec) for x in inputs]
+        outputs = self._run_all([arrays for arrays, _ in prepared])
+        return [self.family.postprocess(out, meta, self.spec, self.categories)
+                for out, (_, meta) in zip(outputs, prepared)]
+
+    def _run_all(self, arrays: list[dict[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
+        if not self.graph.batched:
+            return [self.run_graph(a) for a in arrays]
+        out: list[dict[str, np.ndarray]] = []
+        start = 0
+        while start < len(arrays):   # consecutive samples with equal shapes go in one call
+            shapes = {n: np.shape(v) for n, v in arrays[start].items()}
+            end = start + 1
+            while end < len(arrays) and all(np.shape(arrays[end][n]) == s for n, s in shapes.items()):
+                end += 1
+            stacked = {n: np.stack([a[n] for a in arrays[start:end]]) for n in self.graph.inputs}
+            out += _split_rows(self.run_graph(stacked), end - start)
+            start = end
+        return out
 
     @abstractmethod
-    def __call__(self, images_rgb: Sequence[np.ndarray]) -> list[dict[str, Any]]:
-        ...
+    def run_graph(self, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The graph's outputs (by name, numpy) for its inputs (by name, numpy)."""
+
+    # -- around it -------------------------------------------------------------------------------
+    @property
+    def window(self):
+        return self.family.window(self.spec)
 
     def close(self) -> None:
         """Release the model / session (the Runner is unusable afterwards)."""
 
-    def draw(self, frame_bgr: np.ndarray, prediction: dict[str, Any], score_threshold: float = 0.5,
+    def draw(self, frame_bgr: np.ndarray, prediction: Prediction | None, score_threshold: float = 0.5,
              classes: set[int] | None = None) -> np.ndarray:
         """Draw a prediction with this task's overlay and these class names."""
         return self.family.draw(frame_bgr, prediction, self.class_names, score_threshold=score_threshold,

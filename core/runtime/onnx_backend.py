@@ -1,17 +1,19 @@
 """The ONNX Runtime back end: an `.onnx` graph plus its sidecar, on the CPU execution provider
-(or CUDA's when installed and asked for). Pre- and post-processing come from the family
-(`onnx_preprocess`, `onnx_postprocess`), so the graph's outputs become the same Prediction
-dicts the PyTorch back end returns.
+(or CUDA's when installed and asked for). It only runs the graph (`run_graph`); the family's
+pre- and post-processing around it are the `Runner`'s, the same for every back end. At load the
+graph's inputs and outputs are checked against the sidecar and the family's graph description,
+so a graph of another model under a sidecar fails with a sentence saying what differs.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from core.errors import RuntimeUnavailableError
 from core.runtime.base import Artifact, Runner, categories_from_payload
+from core.runtime.graph_check import TensorInfo, check_graph_io
 from core.runtime.sidecar import ONNX_FORMAT, ArtifactError, read_sidecar
 
 
@@ -45,8 +47,6 @@ def read_onnx_artifact(path: str | Path, verify_hash: bool = True) -> Artifact:
 
 
 class OnnxRunner(Runner):
-    """Runs the graph once per image (Studio's graphs take one image of any size)."""
-
     backend = "onnxruntime"
 
     def __init__(self, path: str | Path, device: str = "cpu", threads: int | None = None) -> None:
@@ -65,18 +65,23 @@ class OnnxRunner(Runner):
             self.session = ort.InferenceSession(str(artifact.path), options, providers=providers_for(device))
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types for bad graphs
             raise ArtifactError(f"ONNX Runtime cannot load {artifact.path.name}: {exc}") from exc
-        self.input_names = [i.name for i in self.session.get_inputs()]
-        self.output_names = [o.name for o in self.session.get_outputs()]
-        # What the family's pre/post-processing gets: the sidecar, with categories as objects.
-        self.meta: dict[str, Any] = {**artifact.meta, "categories": self.categories}
+        inputs = [_info(i) for i in self.session.get_inputs()]
+        check_graph_io(artifact.path.name, self.task, self.graph, artifact.meta, inputs,
+                       [_info(o) for o in self.session.get_outputs()])
+        self._dtypes = {t.name: np.dtype(t.dtype) for t in inputs if t.dtype in _ORT_TYPES.values()}
 
-    def __call__(self, images_rgb: Sequence[np.ndarray]) -> list[dict[str, Any]]:
-        out = []
-        for image in images_rgb:
-            inputs = self.family.onnx_preprocess(image, self.meta)
-            outputs = self.session.run(self.output_names, dict(zip(self.input_names, inputs)))
-            out.append(self.family.onnx_postprocess(outputs, self.meta, tuple(image.shape[:2]), self.spec))
-        return out
+    def run_graph(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+        feeds = {n: np.ascontiguousarray(arrays[n], dtype=self._dtypes.get(n, np.float32)) for n in self.graph.inputs}
+        results = self.session.run(list(self.graph.outputs), feeds)
+        return dict(zip(self.graph.outputs, results))
 
     def close(self) -> None:
         self.session = None
+
+
+_ORT_TYPES = {"tensor(float)": "float32", "tensor(float16)": "float16", "tensor(int64)": "int64",
+              "tensor(int32)": "int32", "tensor(uint8)": "uint8", "tensor(bool)": "bool", "tensor(double)": "float64"}
+
+
+def _info(node) -> TensorInfo:
+    return TensorInfo(node.name, len(node.shape), _ORT_TYPES.get(node.type, node.type))

@@ -1,46 +1,40 @@
-"""The PyTorch back end: a Studio checkpoint (`.pt`) rebuilt through its family and run eagerly.
+"""The PyTorch back end: a Studio checkpoint (`.pt`) rebuilt through its family — its model
+transforms replayed, its weights loaded strictly — and run eagerly through the family's
+`graph_module`, so it returns exactly the outputs the exported graph returns.
 
-A checkpoint is untrusted input: it is read with `torch.load(weights_only=True)`, so a pickle
-that would run code or build arbitrary objects is refused, never executed.
+A checkpoint is untrusted input: it is read with `torch.load(weights_only=True)`
+(`core.models.checkpoint.safe_load`), so a pickle that would run code is refused, never executed.
+A model that is already in memory (the trainer's, during its evaluations) runs through
+`TorchRunner.from_model`, the same path.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from core.errors import CheckpointError, RuntimeUnavailableError
 from core.runtime.base import Artifact, Runner, categories_from_payload
 
-CHECKPOINT_FORMAT = "studio-checkpoint/1"
+HEADER_KEYS = ("format", "task", "step", "torch_version", "categories", "transforms", "metric", "role")
 
 
 def read_checkpoint(path: str | Path) -> tuple[Artifact, dict[str, Any]]:
-    """(its Artifact description, the model state dict) of a Studio checkpoint."""
-    import torch
+    """(its Artifact description, the checkpoint payload) of a Studio checkpoint."""
+    from core.models.checkpoint import load_checkpoint
 
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"The checkpoint {path} does not exist.")
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - truncated zip, unsafe global, bad pickle ...
-        raise CheckpointError(f"The checkpoint {path.name} cannot be loaded safely (weights only): {exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path.name} is not a Studio checkpoint (no {CHECKPOINT_FORMAT!r} format tag).")
+    data = load_checkpoint(path)
     missing = [k for k in ("task", "spec", "categories", "model") if k not in data]
     if missing:
         raise CheckpointError(f"The checkpoint {path.name} lacks {', '.join(missing)}; it cannot be used for "
                               "inference.")
-    state = data["model"]
-    if not isinstance(state, dict):
-        raise CheckpointError(f"The checkpoint {path.name} has no model state dict.")
-    header = {k: v for k, v in data.items() if k in ("format", "task", "step", "torch_version", "categories")}
+    header = {k: v for k, v in data.items() if k in HEADER_KEYS}
     artifact = Artifact(path=path, kind="checkpoint", task=str(data["task"]),
                         categories=categories_from_payload(data["categories"], path.name),
                         spec_yaml=str(data["spec"]), meta=header)
-    return artifact, state
+    return artifact, data
 
 
 def torch_device(device: str):
@@ -52,42 +46,46 @@ def torch_device(device: str):
     return torch.device(device)
 
 
-def image_to_tensor(image_rgb: np.ndarray):
-    """RGB uint8 (H, W, 3) -> float CHW tensor in [0, 1] (the Family.predict input contract)."""
-    import torch
-
-    chw = torch.from_numpy(np.ascontiguousarray(image_rgb.transpose(2, 0, 1)))
-    return chw.float().div_(255.0) if chw.dtype == torch.uint8 else chw.float()
-
-
 class TorchRunner(Runner):
     backend = "pytorch"
 
     def __init__(self, path: str | Path, device: str = "cpu",
-                 loaded: tuple[Artifact, dict[str, Any]] | None = None) -> None:
-        artifact, state = loaded or read_checkpoint(path)
+                 loaded: tuple[Artifact, dict[str, Any]] | None = None, model=None) -> None:
+        from core.models.weights import restore_model
+
+        artifact, payload = loaded or read_checkpoint(path)
         super().__init__(artifact, device)
         self._device = torch_device(device)
-        model_spec = getattr(self.spec, "model", None)
-        if getattr(model_spec, "pretrained", None):
-            # Every weight comes from the checkpoint; the original pretrained file may not exist here.
-            model_spec.pretrained = ""
-        model = self.family.build_model(self.spec, self.categories)
-        try:
-            model.load_state_dict(state, strict=True)
-        except RuntimeError as exc:
-            raise CheckpointError(f"The weights in {artifact.path.name} do not fit the model its spec describes: "
-                                  f"{str(exc).splitlines()[0]}") from exc
+        if model is None:
+            model = restore_model(self.family, self.spec, self.categories, payload, artifact.path.name)
         self.model = model.to(self._device).eval()
+        self.module = self.family.graph_module(self.model, self.spec).to(self._device).eval()
 
-    def __call__(self, images_rgb: Sequence[np.ndarray]) -> list[dict[str, Any]]:
+    @classmethod
+    def from_model(cls, family, model, spec_yaml: str, categories, device: str = "cpu", name: str = "model"
+                   ) -> "TorchRunner":
+        """A runner over an in-memory model (no file): the trainer's evaluations use it."""
+        artifact = Artifact(Path(name), "checkpoint", family.info.name, list(categories), spec_yaml, {})
+        runner = cls.__new__(cls)
+        Runner.__init__(runner, artifact, str(device))
+        runner._device = torch_device(str(device))
+        runner.model = model
+        runner.module = family.graph_module(model, runner.spec).eval()   # the caller puts it back in train mode
+        return runner
+
+    def run_graph(self, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         import torch
 
-        if len(images_rgb) == 0:
-            return []
-        tensors = [image_to_tensor(im).to(self._device) for im in images_rgb]
+        tensors = [torch.from_numpy(np.ascontiguousarray(arrays[n])).to(self._device) for n in self.graph.inputs]
         with torch.inference_mode():
-            return self.family.predict(self.model, tensors, self.spec)
+            out = self.module(*tensors)
+        if not isinstance(out, (tuple, list)):
+            out = (out,)
+        if len(out) != len(self.graph.outputs):
+            raise RuntimeError(f"{type(self.module).__name__} returned {len(out)} outputs for "
+                               f"{len(self.graph.outputs)} names {self.graph.outputs}")
+        return {name: t.detach().to("cpu").numpy() for name, t in zip(self.graph.outputs, out)}
 
     def close(self) -> None:
         self.model = None
+        self.module = None

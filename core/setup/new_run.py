@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import DataError, RunError, SpecError
-from core.project import Project, catalog, runs
+from core.families import family_info
+from core.project import Project, runs
+from core.project.samples import count_samples
 
 
 def check_new_run_name(project: Project, name: str) -> str | None:
@@ -32,9 +34,12 @@ def create_run_from_spec(project: Project, name: str, spec: Any, parent_run: str
     if getattr(spec, "task", project.task) != project.task:
         raise SpecError(f"The spec is for {spec.task} but the project is {project.task}.")
     split = getattr(getattr(spec, "data", None), "train_split", None)
-    if require_data and split and catalog.split_sizes(project).get(split, 0) == 0:
-        raise DataError(f"The {split!r} split has no images: import data and split it first (or pick another "
-                        "data.train_split).")
+    if require_data and split:
+        kind = family_info(project.task).sample_kind
+        if count_samples(project, kind, split) == 0:
+            what = {"image": "images", "crop": "labelled boxes or images", "clip": "clips"}[kind]
+            raise DataError(f"The {split!r} split has no {what}: import data and split it first (or pick another "
+                            "data.train_split).")
     train = getattr(spec, "train", None)
     runs.create_run(project, name, project.task, spec_to_yaml(spec), parent_run=parent_run,
                     total_steps=getattr(train, "total_steps", None))

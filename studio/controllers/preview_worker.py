@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 from core.errors import StudioError
+from core import predictions
 from core.inference.pipeline import iter_annotated
 from core.runtime import fastest_runner, load_runner
 from core.video.reader import FrameReader
@@ -32,20 +33,13 @@ class PreviewFrame:
     image: np.ndarray                  # BGR with the overlay drawn
     detections: int                    # instances shown at the current threshold and filter
     timings: dict[str, float]          # decode_ms, inference_ms, draw_ms (recent means), fps
-    prediction: dict[str, Any] = field(repr=False, default_factory=dict)
+    prediction: Any = field(repr=False, default=None)   # the typed prediction shown (None: none yet)
     redraw: bool = False               # drawn again from the kept prediction, no inference
 
 
-def count_shown(prediction: dict[str, Any], score_threshold: float, classes: set[int] | None) -> int:
-    """Instances of a detection-like prediction kept by the threshold and the class filter."""
-    if "boxes" not in prediction:
-        return 0
-    scores = np.asarray(prediction.get("scores", ()), np.float32).reshape(-1)
-    keep = scores >= score_threshold
-    labels = np.asarray(prediction.get("labels", ()), np.int64).reshape(-1)
-    if classes is not None and len(labels) == len(scores):
-        keep &= np.isin(labels, np.fromiter(classes, np.int64, len(classes)))
-    return int(keep.sum())
+def count_shown(prediction: Any, score_threshold: float, classes: set[int] | None) -> int:
+    """What a prediction shows at the threshold and the class filter (0 without a prediction)."""
+    return 0 if prediction is None else predictions.count_shown(prediction, score_threshold, classes)
 
 
 class PreviewControl:
@@ -194,14 +188,14 @@ class PreviewThread(QThread):
             self._infer_ms.append(item.timings["inference_ms"])
             self._publish(item.index, item.image, item.prediction, item.timings["decode_ms"])
 
-    def _draw(self, frame_bgr: np.ndarray, prediction: dict, class_names: dict, score_threshold: float = 0.5,
+    def _draw(self, frame_bgr: np.ndarray, prediction: Any, score_threshold: float = 0.5,
               classes: set[int] | None = None) -> np.ndarray:
         """Draw with the settings of this moment (not those the generator started with)."""
         self._raw = frame_bgr.copy()
         t0 = time.perf_counter()
         with self.control.cond:
             threshold, wanted = self.control.score_threshold, self.control.classes
-        out = self.runner.family.draw(frame_bgr, prediction, class_names, score_threshold=threshold, classes=wanted)
+        out = self.runner.draw(frame_bgr, prediction, score_threshold=threshold, classes=wanted)
         self._draw_ms.append((time.perf_counter() - t0) * 1000.0)
         return out
 
@@ -209,11 +203,11 @@ class PreviewThread(QThread):
         if self._last is None:
             return
         index, raw, prediction = self._last
-        image = self._draw(raw.copy(), prediction, self.runner.class_names)
+        image = self._draw(raw.copy(), prediction)
         self._raw = raw
         self._publish(index, image, prediction, None, redraw=True)
 
-    def _publish(self, index: int, image: np.ndarray, prediction: dict, decode_ms: float | None,
+    def _publish(self, index: int, image: np.ndarray, prediction: Any, decode_ms: float | None,
                  redraw: bool = False) -> None:
         if not redraw:
             self._draw_times.append(time.perf_counter())

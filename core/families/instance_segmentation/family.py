@@ -1,5 +1,5 @@
-"""Instance segmentation as a `Family`: Mask R-CNN wired to the shared trainer, evaluator,
-exporter, runtimes and video pipeline."""
+"""Instance segmentation as a `Family`: Mask R-CNN wired to the shared trainer, evaluation,
+export, runtimes and video pipeline."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,11 +8,27 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from core.metrics.coco import evaluate_coco
-from core.families.base import Family, Prediction
+from core.datasets.images import read_rgb
+from core.families.base import Family, GraphSpec, WeightLayout
 from core.families.instance_segmentation import INFO
 from core.families.instance_segmentation import data as seg_data
+from core.families.instance_segmentation import postprocess as post
 from core.families.instance_segmentation.spec import InstanceSegmentationSpec, cpu_sized
+from core.metrics.coco import evaluate_coco
+from core.predictions import Instances
+
+
+class MaskRCNNGraph(torch.nn.Module):
+    """torchvision's MaskRCNN taking one image tensor and returning the graph's four outputs."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+        self.train(model.training)
+
+    def forward(self, image: torch.Tensor):
+        out = self.model([image])[0]
+        return out["boxes"], out["labels"], out["scores"], out["masks"]
 
 
 class InstanceSegmentation(Family):
@@ -27,8 +43,12 @@ class InstanceSegmentation(Family):
         return {"backbone": spec.model.backbone, "input": f"{spec.data.image_size}px",
                 "pretrained": Path(spec.model.pretrained).name if spec.model.pretrained else "none"}
 
-    # --- data --------------------------------------------------------------------------------
-    def dataset(self, project, spec: InstanceSegmentationSpec, split: str, train: bool):
+    # --- samples -----------------------------------------------------------------------------
+    def load_input(self, project, sample, spec) -> np.ndarray:
+        return read_rgb(str(project.resolve(sample.path)))
+
+    # --- training ----------------------------------------------------------------------------
+    def dataset(self, project, spec: InstanceSegmentationSpec, split: str, train: bool = True):
         from core.project import catalog
 
         to_index, _ = self.label_map(catalog.categories(project))
@@ -38,14 +58,10 @@ class InstanceSegmentation(Family):
     def collate(self, items: list):
         return seg_data.collate(items)
 
-    # --- model -------------------------------------------------------------------------------
     def build_model(self, spec: InstanceSegmentationSpec, categories: Sequence) -> torch.nn.Module:
         from core.families.instance_segmentation.model import build_model
 
-        model = build_model(spec.model, num_classes=len(categories), image_size=spec.data.image_size)
-        _, to_category = self.label_map(categories)
-        model.studio_index_to_category = to_category  # used by predict()
-        return model
+        return build_model(spec.model, num_classes=len(categories), image_size=spec.data.image_size)
 
     def training_losses(self, model, batch, device: torch.device) -> dict[str, torch.Tensor]:
         images, targets, _ = batch
@@ -53,41 +69,32 @@ class InstanceSegmentation(Family):
         targets = [{k: v.to(device, non_blocking=True) for k, v in t.items()} for t in targets]
         return model(images, targets)
 
-    def predict(self, model, images: list[torch.Tensor], spec: InstanceSegmentationSpec) -> list[Prediction]:
-        from core.families.instance_segmentation.postprocess import torch_output_to_prediction
+    def weight_layout(self, spec) -> WeightLayout:
+        return WeightLayout(heads=("roi_heads.box_predictor.", "roi_heads.mask_predictor.mask_fcn_logits."),
+                            backbone="backbone.body.")
 
-        outputs = model(images)
-        return [torch_output_to_prediction(o, model.studio_index_to_category, spec.evaluate.mask_threshold)
-                for o in outputs]
+    # --- one inference path -------------------------------------------------------------------
+    def graph(self, spec) -> GraphSpec:
+        return GraphSpec(inputs=(post.INPUT_NAME,), outputs=post.OUTPUT_NAMES, dynamic_axes=post.DYNAMIC_AXES,
+                         batched=False)
+
+    def graph_module(self, model, spec) -> torch.nn.Module:
+        return MaskRCNNGraph(model)
+
+    def example_inputs(self, spec) -> dict[str, np.ndarray]:
+        size = spec.data.image_size
+        return {post.INPUT_NAME: np.random.default_rng(0).random((3, size, size), dtype=np.float32)}
+
+    def preprocess(self, sample_input: np.ndarray, spec) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        return {post.INPUT_NAME: post.preprocess_rgb(sample_input)}, {"shape": tuple(sample_input.shape[:2])}
+
+    def postprocess(self, outputs, meta, spec, categories) -> Instances:
+        _, to_category = self.label_map(categories)
+        return post.to_instances(outputs, to_category, spec.evaluate.mask_threshold, meta["shape"])
 
     # --- metrics -----------------------------------------------------------------------------
-    def evaluate(self, project, split: str, predictions: dict[int, Prediction], spec, out_dir: Path
-                 ) -> dict[str, float]:
+    def evaluate(self, project, split: str, predictions, spec, out_dir: Path) -> dict[str, float]:
         return evaluate_coco(project, split, predictions, out_dir, {"bbox": "", "segm": "mask_"})
-
-    # --- deployment --------------------------------------------------------------------------
-    def export_onnx(self, model, spec: InstanceSegmentationSpec, path: Path) -> dict[str, Any]:
-        from core.families.instance_segmentation.export import export_onnx
-
-        return export_onnx(model, spec.data.image_size, path, opset=spec.export.opset)
-
-    def onnx_preprocess(self, image_rgb: np.ndarray, meta: dict[str, Any]) -> list[np.ndarray]:
-        from core.families.instance_segmentation.postprocess import preprocess_rgb
-
-        return [preprocess_rgb(image_rgb)]
-
-    def onnx_postprocess(self, outputs: list[np.ndarray], meta: dict[str, Any], image_shape: tuple[int, int],
-                         spec: InstanceSegmentationSpec) -> Prediction:
-        from core.families.instance_segmentation.postprocess import onnx_outputs_to_prediction
-
-        _, to_category = self.label_map(meta["categories"])
-        return onnx_outputs_to_prediction(outputs, to_category, spec.evaluate.mask_threshold)
-
-    def draw(self, frame_bgr: np.ndarray, prediction: Prediction, class_names: dict[int, str],
-             score_threshold: float = 0.5, classes: set[int] | None = None) -> np.ndarray:
-        from core.families.instance_segmentation.overlay import draw_instances
-
-        return draw_instances(frame_bgr, prediction, class_names, score_threshold=score_threshold, classes=classes)
 
 
 FAMILY = InstanceSegmentation()

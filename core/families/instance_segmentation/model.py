@@ -1,9 +1,6 @@
-"""Build torchvision's Mask R-CNN from a spec, freeze blocks, load local pretrained weights."""
+"""Build torchvision's Mask R-CNN from a spec and freeze blocks (pretrained weights are loaded by the
+shared trainer, `core.models.weights.transfer_weights`, with this family's `weight_layout`)."""
 from __future__ import annotations
-
-import logging
-from pathlib import Path
-from typing import Any
 
 import torch
 from torch import nn
@@ -16,10 +13,7 @@ from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredic
 from torchvision.ops import misc as misc_nn_ops
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 
-from core.errors import CheckpointError
 from core.families.instance_segmentation.spec import ModelSpec
-
-log = logging.getLogger(__name__)
 
 # ResNet parts by freeze_blocks index: 0 is the stem, 1-4 the residual stages.
 _BLOCKS = {0: ("conv1", "bn1"), 1: ("layer1",), 2: ("layer2",), 3: ("layer3",), 4: ("layer4",)}
@@ -58,8 +52,6 @@ def build_model(spec: ModelSpec, num_classes: int, image_size: int) -> MaskRCNN:
         mask_head=MaskRCNNHeads(c, [spec.mask_head_channels] * 4, 1),
         mask_predictor=MaskRCNNPredictor(spec.mask_head_channels, spec.mask_head_channels, num_classes + 1),
     )
-    if spec.pretrained:
-        load_pretrained(model, spec.pretrained)
     freeze_blocks(model, spec.freeze_blocks)
     return model
 
@@ -94,42 +86,3 @@ def freeze_blocks(model: MaskRCNN, blocks: list[int]) -> None:
                 continue
             for p in module.parameters():
                 p.requires_grad_(False)
-
-
-def load_pretrained(model: MaskRCNN, path: str | Path) -> dict[str, Any]:
-    """Load local weights, untrusted: `weights_only=True`.
-
-    Accepts a torchvision ResNet classification state dict (loaded into the backbone body; the
-    classifier is ignored), a full Mask R-CNN state dict, or a Studio checkpoint
-    (`{"model": state_dict, ...}`). Tensors whose shapes differ (e.g. a predictor trained for
-    another number of classes) are skipped: that is transfer learning. Returns a summary.
-    """
-    p = Path(path).expanduser()
-    if not p.is_file():
-        raise CheckpointError(f"The pretrained weights file {p} does not exist.")
-    try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling problem means an unusable file
-        raise CheckpointError(f"The pretrained weights file {p} cannot be loaded safely: {exc}") from exc
-    if isinstance(state, dict) and isinstance(state.get("model"), dict):
-        state = state["model"]
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise CheckpointError(f"{p} is not a state dict of tensors (nor a Studio checkpoint).")
-    if any(k.startswith("backbone.") for k in state):
-        target, kind = model, "mask_rcnn"
-    elif "conv1.weight" in state or any(k.startswith("layer1.") for k in state):
-        target, kind = model.backbone.body, "backbone"
-    else:
-        raise CheckpointError(f"{p} holds neither a ResNet backbone nor a Mask R-CNN state dict.")
-    own = target.state_dict()
-    usable = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
-    skipped = sorted(k for k, v in state.items() if k in own and own[k].shape != v.shape)
-    ignored = sorted(k for k in state if k not in own)
-    target.load_state_dict(usable, strict=False)
-    if not usable:
-        raise CheckpointError(f"No tensor of {p} fits this model (backbone {kind}); check the backbone choice.")
-    summary = {"kind": kind, "loaded": len(usable), "skipped_shape": skipped, "ignored": ignored,
-               "missing": len(own) - len(usable)}
-    log.info("pretrained %s: loaded %d tensors, %d skipped for shape, %d ignored, %d left at init",
-             kind, len(usable), len(skipped), len(ignored), summary["missing"])
-    return summary
