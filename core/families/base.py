@@ -91,13 +91,21 @@ class Stage:
 
 
 class Family(ABC):
-    info: FamilyInfo
-    spec_class: type
+    info: FamilyInfo     # the family's INFO; it names the spec class and the CPU profile
 
     # --- spec ------------------------------------------------------------------------------
-    @abstractmethod
+    @property
+    def spec_class(self) -> type:
+        from core.families import resolve
+
+        return resolve(self.info.spec)
+
     def default_spec(self, profile: str = "gpu") -> Any:
-        """A complete spec with defaults. profile "cpu" shrinks what dominates a CPU step."""
+        """A complete spec with defaults; profile "cpu" shrinks what dominates a CPU step (the same
+        spec the GUI builds without torch: `core.families.spec_lookup.default_spec_for`)."""
+        from core.families.spec_lookup import default_spec_for
+
+        return default_spec_for(self.info.name, profile)
 
     @abstractmethod
     def describe(self, spec: Any) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""What the GUI and the CLI know about a family without importing torch."""
+"""What the GUI and the CLI know about a family without importing torch — and where the rest of
+it lives: a family is found one way, through its package's `INFO`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,11 +30,21 @@ class FamilyInfo:
     loss_labels: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     # "module:function" importing the family's built-in sample data into a project (torch-free), or None.
     sample_data: str | None = None
+    # Where the rest is, as "module:attribute" (None: projects and data work, training arrives later):
+    # the `core.families.base.Family` instance (its module imports torch), the spec dataclass and the
+    # function that sizes a spec for a CPU (both torch-free, so the GUI can build specs).
+    implementation: str | None = None
+    spec: str | None = None
+    cpu_profile: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "loss_labels", MappingProxyType(dict(self.loss_labels)))
         if self.sample_kind not in SAMPLE_KINDS:
             raise ValueError(f"{self.name}: sample_kind must be one of {SAMPLE_KINDS}, got {self.sample_kind!r}")
+
+    @property
+    def trainable(self) -> bool:
+        return self.implementation is not None and self.spec is not None
 
     @property
     def split_unit(self) -> str:

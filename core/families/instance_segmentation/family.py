@@ -13,7 +13,7 @@ from core.families.base import Family, GraphSpec, WeightLayout
 from core.families.instance_segmentation import INFO
 from core.families.instance_segmentation import data as seg_data
 from core.families.instance_segmentation import postprocess as post
-from core.families.instance_segmentation.spec import InstanceSegmentationSpec, cpu_sized
+from core.families.instance_segmentation.spec import InstanceSegmentationSpec
 from core.metrics.coco import evaluate_coco
 from core.predictions import Instances
 
@@ -33,11 +33,6 @@ class MaskRCNNGraph(torch.nn.Module):
 
 class InstanceSegmentation(Family):
     info = INFO
-    spec_class = InstanceSegmentationSpec
-
-    def default_spec(self, profile: str = "gpu") -> InstanceSegmentationSpec:
-        spec = InstanceSegmentationSpec()
-        return cpu_sized(spec) if profile == "cpu" else spec
 
     def describe(self, spec: InstanceSegmentationSpec) -> dict[str, str]:
         return {"backbone": spec.model.backbone, "input": f"{spec.data.image_size}px",
