@@ -4,6 +4,8 @@ torch blocks its thread for seconds).
 Convention: an implemented family `core.families.<name>` has a `family` module (the trainer
 side, which imports torch) and a `spec` module holding the spec dataclass (the one whose `task`
 field defaults to the family's name) and optionally `cpu_sized(spec)` for the "cpu" profile.
+A family with built-in sample data (`FamilyInfo.sample_data`) may add a `sample_schedule` module
+whose `sample_schedule(spec)` sets the schedule that learns that data on a CPU in reasonable time.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import dataclasses
 import importlib
 import importlib.util
 import os
-from typing import Any
+from typing import Any, Callable
 
 from core.families import family_info, get_family
 
@@ -48,6 +50,17 @@ def default_spec_for(task: str, profile: str = "gpu") -> Any:
     if profile == "cpu" and callable(cpu_sized):
         spec = cpu_sized(spec)
     return spec
+
+
+def sample_schedule_for(task: str) -> Callable[[Any], Any] | None:
+    """The family's `sample_schedule(spec)` (the CPU schedule for its built-in sample data), or None
+    when the family declares none."""
+    info = family_info(task)
+    name = f"core.families.{info.name}.sample_schedule"
+    if importlib.util.find_spec(name) is None:
+        return None
+    function = getattr(importlib.import_module(name), "sample_schedule", None)
+    return function if callable(function) else None
 
 
 def gpu_likely() -> bool:
