@@ -41,9 +41,7 @@ RESNETS = {
 }
 WEIGHT_SUFFIXES = (".pth", ".pt")
 _BLOCK = re.compile(r"^layer([1-4])\.(\d+)\.")
-
-
-SHOWN_CLASSES = 6
+SHOWN_CLASSES = 6          # a description names at most this many of a checkpoint's classes
 
 
 @dataclass(frozen=True)
