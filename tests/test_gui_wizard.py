@@ -209,16 +209,53 @@ def test_weights_are_checked_off_the_gui_thread(qtbot, window, tmp_path):
     qtbot.waitUntil(model.isComplete, timeout=60_000)
     torch.save({k: torch.zeros(1) for k in resnet.resnet50(weights=None).state_dict()}, tmp_path / "r50.pth")
     model.set_weights(str(tmp_path / "r50.pth"))
-    qtbot.waitUntil(lambda: model.weights_message.kind == "error")
+    # the check is a child Python that imports torch: seconds on a busy 2-core machine
+    qtbot.waitUntil(lambda: model.weights_message.kind == "error", timeout=60_000)
     assert "holds resnet50 weights but the backbone is resnet18" in model.weights_message.text()
     assert not next_button(wiz).isEnabled()
     model.backbone.setCurrentText("resnet50")
     model.backbone.activated.emit(model.backbone.currentIndex())
-    qtbot.waitUntil(lambda: model.weights_message.kind == "ok")
+    qtbot.waitUntil(lambda: model.weights_message.kind == "ok", timeout=60_000)
     assert next_button(wiz).isEnabled()
     go_next(qtbot, wiz)
     assert f"pretrained: {tmp_path / 'r50.pth'}" in wiz.review_page.editor.toPlainText()
     assert "backbone: resnet50" in wiz.review_page.editor.toPlainText()
+
+
+def test_the_weights_list_offers_a_recent_projects_checkpoint(qtbot, window, tmp_path, tmp_path_factory):
+    """A Studio checkpoint of the same family in a recent project is listed with its project, run and
+    classes; picking it is checked in a child process (other classes: the head is re-initialized)."""
+    from optimize_preview_support import trained_project_copy
+
+    trained = trained_project_copy(tmp_path_factory)          # run "r": resnet18, the 4 sample classes
+    add_recent_project(trained)
+    wiz = open_wizard(qtbot, window, tmp_path)
+    go_next(qtbot, wiz)
+    choose(qtbot, wiz, "skip")
+    go_next(qtbot, wiz)
+    model = wiz.model_page
+    qtbot.waitUntil(model.isComplete, timeout=60_000)
+    items = [model.weights.itemText(i) for i in range(model.weights.count())]
+    label = "p / r (last): resnet18, 4 classes (circle, square, triangle, star)  (Studio checkpoint)"
+    assert label in items
+    checkpoint = trained / "runs" / "r" / "checkpoints" / "model.pt"
+    model.weights.setCurrentIndex(items.index(label))
+    assert model.pretrained() == str(checkpoint)
+    model.backbone.setCurrentText("resnet18")
+    model.backbone.activated.emit(model.backbone.currentIndex())
+    qtbot.waitUntil(lambda: model.weights_message.kind == "ok", timeout=60_000)
+    text = model.weights_message.text()
+    assert "a Studio checkpoint of Instance segmentation, resnet18, trained on 4 classes" in text
+    assert "class-dependent head is re-initialized" in text
+    model.backbone.setCurrentText("resnet50")                 # trained with another backbone: refused
+    model.backbone.activated.emit(model.backbone.currentIndex())
+    qtbot.waitUntil(lambda: model.weights_message.kind == "error", timeout=60_000)
+    assert "trained with the resnet18 backbone but the backbone is resnet50" in model.weights_message.text()
+    assert not next_button(wiz).isEnabled()
+    model.backbone.setCurrentText("resnet18")
+    model.backbone.activated.emit(model.backbone.currentIndex())
+    go_next(qtbot, wiz)
+    assert f"pretrained: {checkpoint}" in wiz.review_page.editor.toPlainText()
 
 
 def test_family_without_trainer_ends_at_create_project(qtbot, window, tmp_path):

@@ -28,8 +28,10 @@ class FamilyInfo:
     summary_metrics: tuple[str, ...] = ()
     # Short labels of loss terms for terminal lines and plot legends ({"loss_mask": "mask"}).
     loss_labels: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
-    # "module:function" importing the family's built-in sample data into a project (torch-free), or None.
+    # "module:function" importing the family's built-in sample data into a project (torch-free), or None,
+    # and "module:function" setting the schedule that learns that data on a CPU in reasonable time.
     sample_data: str | None = None
+    sample_schedule: str | None = None
     # Where the rest is, as "module:attribute" (None: projects and data work, training arrives later):
     # the `core.families.base.Family` instance (its module imports torch), the spec dataclass and the
     # function that sizes a spec for a CPU (both torch-free, so the GUI can build specs).

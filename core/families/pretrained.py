@@ -1,15 +1,20 @@
 """Checking a local pretrained-weights file before a run uses it (the wizard's model step).
 
-Weights are untrusted: they are read with ``torch.load(..., weights_only=True)``. A usable file
-is a state dict of tensors (or a Studio checkpoint ``{"model": state_dict}``) holding either a
-torchvision ResNet (``conv1.weight``, ``layer1.0...``: a classification backbone) or a whole
-detection model whose backbone is a ResNet (``backbone.body.layer1.0...``). Which ResNet it is
-follows from its keys alone (blocks per stage, basic or bottleneck blocks), so a file for
-another depth is caught without building a model. Nothing is ever downloaded.
+Weights are untrusted: they are read with `core.models.checkpoint.safe_load` (``torch.load(...,
+weights_only=True)``, one sentence for each way a file fails). A usable file is
+- a Studio checkpoint (``{"format": "studio-checkpoint/1", "task", "categories", "spec", "model"}``)
+  of the project's family and backbone, possibly trained on other classes: the matching tensors
+  load and the class-dependent head is re-initialized;
+- or a state dict of tensors holding a torchvision ResNet (``conv1.weight``, ``layer1.0...``: a
+  classification backbone) or a whole detection model whose backbone is a ResNet
+  (``backbone.body.layer1.0...``). Which ResNet it is follows from its keys alone (blocks per
+  stage, basic or bottleneck blocks), so a file for another depth is caught without building a
+  model.
+Nothing is ever downloaded.
 
 A GUI must not import torch (it blocks its thread for seconds): it calls
-`check_weights_in_subprocess`, which runs ``python -m core.families.pretrained FILE BACKBONE``
-and reads its one line of JSON. `hub_checkpoints_dir` and `cached_weights` need no torch.
+`check_weights_in_subprocess`, which runs ``python -m core.families.pretrained FILE BACKBONE
+[TASK]`` and reads its one line of JSON. `hub_checkpoints_dir` and `cached_weights` need no torch.
 """
 from __future__ import annotations
 
@@ -20,9 +25,11 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
-from core.errors import CheckpointError
+from core.errors import CheckpointError, StudioError
+from core.families import family_info
+from core.models.checkpoint_files import FORMAT
 
 # torchvision ResNets: (bottleneck?, blocks in layer1..4)
 RESNETS = {
@@ -34,19 +41,39 @@ RESNETS = {
 }
 WEIGHT_SUFFIXES = (".pth", ".pt")
 _BLOCK = re.compile(r"^layer([1-4])\.(\d+)\.")
+SHOWN_CLASSES = 6          # a description names at most this many of a checkpoint's classes
 
 
 @dataclass(frozen=True)
 class WeightsInfo:
     path: Path
-    kind: str                 # "backbone" (a ResNet classifier) or "full_model" (detector with a ResNet body)
+    kind: str                 # "backbone" (a ResNet classifier), "full_model" (detector with a ResNet body)
+                              # or "studio_checkpoint" (a Studio run's model)
     architecture: str | None  # "resnet50", or None when the ResNet layout is not a torchvision one
     tensors: int
+    task: str | None = None   # studio_checkpoint: the family it was trained for
+    classes: tuple[str, ...] = ()   # studio_checkpoint: the classes it was trained on
 
     def describe(self) -> str:
+        if self.kind == "studio_checkpoint":
+            arch = f", {self.architecture}" if self.architecture else ""
+            names = ", ".join(self.classes[:SHOWN_CLASSES]) + (", ..." if len(self.classes) > SHOWN_CLASSES else "")
+            trained = (f"{len(self.classes)} {'class' if len(self.classes) == 1 else 'classes'} ({names})"
+                       if self.classes else "classes it does not name")
+            return (f"{self.path.name}: a Studio checkpoint of {family_title(self.task)}{arch}, trained on {trained}. "
+                    "Its weights load; the class-dependent head is re-initialized when the project's classes differ.")
         what = "a ResNet backbone" if self.kind == "backbone" else "a whole model with a ResNet backbone"
         arch = f" ({self.architecture})" if self.architecture else ""
         return f"{self.path.name}: {what}{arch}, {self.tensors} tensors."
+
+
+def family_title(task: str | None) -> str:
+    """"Instance segmentation" for "instance_segmentation"; the name itself for a family this
+    version does not know."""
+    try:
+        return family_info(task or "").title
+    except StudioError:
+        return repr(task)
 
 
 def resnet_architecture(keys: Iterable[str]) -> str | None:
@@ -62,42 +89,79 @@ def resnet_architecture(keys: Iterable[str]) -> str | None:
     return next((name for name, value in RESNETS.items() if value == layout), None)
 
 
-def load_state_dict(path: str | Path) -> dict:
-    """The state dict in a weights file (weights_only); CheckpointError with a sentence otherwise."""
+def read_weights(path: str | Path) -> tuple[dict, dict[str, Any] | None]:
+    """(state dict, Studio checkpoint header or None) of a weights file, read safely; CheckpointError
+    with a sentence when it is not usable weights."""
     import torch
 
+    from core.models.checkpoint import safe_load
+
     p = Path(path).expanduser()
-    if not p.is_file():
-        raise CheckpointError(f"The weights file {p} does not exist.")
     try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling problem means an unusable file
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{p.name} cannot be loaded safely as PyTorch weights ({first[:200]}).") from exc
-    if isinstance(state, dict) and isinstance(state.get("model"), dict):
-        state = state["model"]
+        data = safe_load(p, "weights file")
+    except CheckpointError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - safe_load lets a few unpickler errors through (KeyError on text)
+        raise CheckpointError(f"{p.name} is not a PyTorch weights file Studio can read "
+                              f"({type(exc).__name__}).") from None
+    header = data if isinstance(data, dict) and data.get("format") == FORMAT else None
+    state = data["model"] if isinstance(data, dict) and isinstance(data.get("model"), dict) else data
     if not isinstance(state, dict) or not state or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise CheckpointError(f"{p.name} is not a state dict of tensors (nor a Studio checkpoint): it cannot "
                               "initialize a model.")
-    return state
+    return state, header
+
+
+def load_state_dict(path: str | Path) -> dict:
+    """The state dict in a weights file (weights_only); CheckpointError with a sentence otherwise."""
+    return read_weights(path)[0]
+
+
+def _studio_checkpoint_info(p: Path, state: dict, header: dict[str, Any]) -> WeightsInfo:
+    from core.project.run_summary import spec_facts
+
+    task = header.get("task")
+    if not isinstance(task, str) or not task:
+        raise CheckpointError(f"{p.name} is a Studio checkpoint that does not say which model family it is for; "
+                              "Studio cannot check that it fits.")
+    categories = header.get("categories") if isinstance(header.get("categories"), list) else []
+    classes = tuple(str(c["name"]) for c in categories if isinstance(c, dict) and c.get("name") is not None)
+    backbone = spec_facts(header.get("spec") if isinstance(header.get("spec"), str) else "").get("backbone")
+    body = [k[len("backbone.body."):] for k in state if k.startswith("backbone.body.")]
+    architecture = str(backbone) if backbone else (resnet_architecture(body) if body else None)
+    return WeightsInfo(p, "studio_checkpoint", architecture, len(state), task, classes)
 
 
 def inspect_weights(path: str | Path) -> WeightsInfo:
-    state = load_state_dict(path)
+    state, header = read_weights(path)
+    p = Path(path).expanduser()
+    if header is not None:
+        return _studio_checkpoint_info(p, state, header)
     keys = list(state)
     if any(k.startswith("backbone.body.") for k in keys):
         kind, body = "full_model", [k[len("backbone.body."):] for k in keys if k.startswith("backbone.body.")]
     elif "conv1.weight" in state or any(k.startswith("layer1.") for k in keys):
         kind, body = "backbone", keys
     else:
-        raise CheckpointError(f"{Path(path).name} holds neither a ResNet backbone nor a detection model with a "
+        raise CheckpointError(f"{p.name} holds neither a ResNet backbone nor a detection model with a "
                               f"ResNet backbone (its first keys: {', '.join(keys[:3])}).")
-    return WeightsInfo(Path(path).expanduser(), kind, resnet_architecture(body), len(keys))
+    return WeightsInfo(p, kind, resnet_architecture(body), len(keys))
 
 
-def check_weights(path: str | Path, backbone: str) -> WeightsInfo:
-    """Inspect a weights file and refuse it when it is for another backbone than `backbone`."""
+def check_weights(path: str | Path, backbone: str, task: str | None = None) -> WeightsInfo:
+    """Inspect a weights file and refuse it when it is for another backbone than `backbone` or, for a
+    Studio checkpoint, for another family than `task` (when given)."""
     info = inspect_weights(path)
+    if info.kind == "studio_checkpoint":
+        if task and info.task != task:
+            raise CheckpointError(f"{info.path.name} is a Studio checkpoint of {family_title(info.task)}, not of "
+                                  f"{family_title(task)}: its layers do not fit this project's model. Choose a "
+                                  f"checkpoint of a {family_title(task).lower()} run, or torchvision weights.")
+        if info.architecture and info.architecture != backbone:
+            raise CheckpointError(f"{info.path.name} was trained with the {info.architecture} backbone but the "
+                                  f"backbone is {backbone}: choose {info.architecture} as the backbone, or another "
+                                  "file.")
+        return info
     if info.architecture is None:
         raise CheckpointError(f"{info.path.name} holds ResNet-like weights, but not of a torchvision ResNet layout "
                               f"Studio knows; it would not fit {backbone}.")
@@ -128,13 +192,15 @@ def cached_weights(folder: str | Path | None = None) -> list[Path]:
 
 # ------------------------------------------------------------------------------ out of process
 
-def check_weights_in_subprocess(path: str | Path, backbone: str, timeout_s: float = 600) -> WeightsInfo:
+def check_weights_in_subprocess(path: str | Path, backbone: str, task: str | None = None,
+                                timeout_s: float = 600) -> WeightsInfo:
     """`check_weights` run by a child Python (torch is imported there, not here)."""
     root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": root + (os.pathsep + os.environ["PYTHONPATH"]
                                                if os.environ.get("PYTHONPATH") else "")}
     try:
-        out = subprocess.run([sys.executable, "-m", "core.families.pretrained", str(path), backbone],
+        out = subprocess.run([sys.executable, "-m", "core.families.pretrained", str(path), backbone,
+                              *([task] if task else [])],
                              capture_output=True, text=True, env=env, timeout=timeout_s)
     except subprocess.TimeoutExpired:
         raise CheckpointError(f"Checking {Path(path).name} took longer than {timeout_s:.0f} s; is it on a slow "
@@ -147,13 +213,14 @@ def check_weights_in_subprocess(path: str | Path, backbone: str, timeout_s: floa
         raise CheckpointError(f"Checking {Path(path).name} failed (exit code {out.returncode}): {tail}") from None
     if not result.get("ok"):
         raise CheckpointError(result.get("message") or f"{Path(path).name} cannot be used.")
-    return WeightsInfo(Path(result["path"]), result["kind"], result["architecture"], result["tensors"])
+    return WeightsInfo(Path(result["path"]), result["kind"], result["architecture"], result["tensors"],
+                       result.get("task"), tuple(result.get("classes") or ()))
 
 
 def main(argv: list[str]) -> int:
-    """`python -m core.families.pretrained FILE BACKBONE`: one JSON line, {"ok": ...}."""
+    """`python -m core.families.pretrained FILE BACKBONE [TASK]`: one JSON line, {"ok": ...}."""
     try:
-        info = check_weights(argv[0], argv[1])
+        info = check_weights(argv[0], argv[1], argv[2] if len(argv) > 2 else None)
     except CheckpointError as exc:
         print(json.dumps({"ok": False, "message": str(exc)}))
         return 0

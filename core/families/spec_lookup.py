@@ -6,7 +6,7 @@ delegates here, so the GUI, the CLI and the trainer build the same defaults.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 from core.families import family_info, not_available, resolve
 
@@ -31,6 +31,13 @@ def default_spec_for(task: str, profile: str = "gpu") -> Any:
     if profile == "cpu" and info.cpu_profile:
         spec = resolve(info.cpu_profile)(spec)
     return spec
+
+
+def sample_schedule_for(task: str) -> Callable[[Any], Any] | None:
+    """The family's `sample_schedule(spec)` (the CPU schedule for its built-in sample data, named by
+    `FamilyInfo.sample_schedule`), or None when the family declares none."""
+    info = family_info(task)
+    return resolve(info.sample_schedule) if info.sample_schedule else None
 
 
 def gpu_likely() -> bool:

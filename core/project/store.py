@@ -24,6 +24,7 @@ from core.errors import ProjectError, SchemaError
 from core.project.schema import SCHEMA_VERSION, apply_migrations, user_version
 
 DB_NAME = "project.db"
+RUNS_DIR = "runs"          # runs/<name>/ of a project folder
 BUSY_TIMEOUT_S = 30.0
 
 
@@ -154,7 +155,7 @@ class Project:
 
     @property
     def runs_dir(self) -> Path:
-        return self.root / "runs"
+        return self.root / RUNS_DIR
 
     def run_dir(self, run_name: str) -> Path:
         return self.runs_dir / run_name

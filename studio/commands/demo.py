@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.demo import run_demo
+from core.demo import TASK, run_demo
 from studio.commands.progress import event_printer
 
 
@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    report = run_demo(args.out, quick=args.quick, on_event=event_printer())
+    report = run_demo(args.out, quick=args.quick, on_event=event_printer(TASK))
     m = report["metrics"]
     print(f"\nbbox AP {m['bbox_AP']:.3f}  segm AP {m['segm_AP']:.3f}  (total {report['timings']['total']:.0f} s)")
     print(f"Report: {args.out}/report.md   Annotated video: {report['artifacts']['video']}")

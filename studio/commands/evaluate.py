@@ -31,8 +31,8 @@ def print_metrics(metrics: dict[str, float], delta: dict[str, float] | None = No
 def _evaluate(args: argparse.Namespace) -> int:
     with Project.open(args.dir) as project:
         runs.get_run(project, args.run)
-        root = project.root
-    code, events = run_job("evaluate", root, event_printer(quiet=True), run=args.run, artifact=args.artifact,
+        root, task = project.root, project.task
+    code, events = run_job("evaluate", root, event_printer(task, quiet=True), run=args.run, artifact=args.artifact,
                            split=args.split, backend=args.backend)
     last = completed_event(events)
     if last is None:

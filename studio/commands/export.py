@@ -24,8 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _export(args: argparse.Namespace) -> int:
     with Project.open(args.dir) as project:
         runs.get_run(project, args.run)
-        root = project.root
-    code, events = run_job("export", root, event_printer(), run=args.run, format=args.format,
+        root, task = project.root, project.task
+    code, events = run_job("export", root, event_printer(task), run=args.run, format=args.format,
                            checkpoint=args.checkpoint, out=args.out, opset=args.opset, no_eval=args.no_eval)
     last = completed_event(events)
     if last is None:

@@ -34,8 +34,9 @@ def _infer(args: argparse.Namespace) -> int:
     if not Path(args.artifact).is_file():
         raise DataError(f"The artifact {args.artifact} does not exist.")
     with Project.open(args.dir) as project:
-        root = project.root
-    code, events = run_job("infer", root, event_printer(), run=args.run, artifact=str(Path(args.artifact).resolve()),
+        root, task = project.root, project.task
+    code, events = run_job("infer", root, event_printer(task), run=args.run,
+                           artifact=str(Path(args.artifact).resolve()),
                            source=str(Path(source).resolve()) if args.camera is None else source,
                            out=str(Path(args.out).resolve()), backend=args.backend, score=args.score,
                            batch_size=args.batch_size, max_frames=args.max_frames)

@@ -1,11 +1,19 @@
-"""Turning worker events into terminal lines (shared by train, evaluate, export, infer, demo)."""
+"""Turning worker events into terminal lines (shared by train, evaluate, export, infer, demo).
+
+What a line names comes from the run's family (`core.families.FamilyInfo`): the short labels of
+its loss terms, the metrics its eval line shows (headline first) and what one sample is."""
 from __future__ import annotations
 
 import sys
 from typing import Any, Callable, TextIO
 
-_SHORT = {"loss_classifier": "cls", "loss_box_reg": "box", "loss_mask": "mask", "loss_objectness": "obj",
-          "loss_rpn_box_reg": "rpn"}
+from studio.family_lookup import known_family
+
+RATE_UNITS = {"image": "img/s", "clip": "clips/s", "crop": "crops/s"}
+
+
+def _value(value: Any) -> str:
+    return "n/a" if value == -1 else f"{value:.3f}"     # COCO's -1: no object of that kind in the split
 
 
 def format_duration(seconds: float | None) -> str:
@@ -17,9 +25,18 @@ def format_duration(seconds: float | None) -> str:
     return f"{h}h{m:02d}m" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
 
 
-def event_printer(stream: TextIO | None = None, quiet: bool = False) -> Callable[[dict[str, Any]], None]:
-    """A callback that prints a line per interesting event (to `stream`, default: the current stdout)."""
+def event_printer(task: str | None = None, stream: TextIO | None = None,
+                  quiet: bool = False) -> Callable[[dict[str, Any]], None]:
+    """A callback that prints a line per interesting event (to `stream`, default: the current stdout).
+
+    `task` is the run's family: its loss terms print under their short labels (a term without one
+    under its own name) and the eval line shows its metrics; without a task every term prints
+    under its own name and the eval line shows every metric."""
     state: dict[str, Any] = {}
+    info = known_family(task)
+    labels = dict(info.loss_labels) if info else {}
+    shown_metrics = info.shown_metrics if info else ()
+    rate_unit = RATE_UNITS.get(info.sample_kind, "samples/s") if info else "samples/s"
 
     def on_event(ev: dict[str, Any]) -> None:
         nonlocal stream
@@ -30,16 +47,17 @@ def event_printer(stream: TextIO | None = None, quiet: bool = False) -> Callable
         elif kind == "metric" and ev.get("phase") == "train" and "values" in ev:
             v = ev["values"]
             prog = state.get("progress", {})
-            terms = " ".join(f"{_SHORT.get(k, k)} {val:.3f}" for k, val in v.items()
+            terms = " ".join(f"{labels.get(k, k)} {val:.3f}" for k, val in v.items()
                              if k.startswith("loss_"))
             total = prog.get("total")
             print(f"step {ev.get('step')}/{total}  loss {v.get('loss', float('nan')):.4f} ({terms})  "
-                  f"lr {v.get('lr', 0):.5f}  {v.get('samples_per_s', 0):.1f} img/s  "
+                  f"lr {v.get('lr', 0):.5f}  {v.get('samples_per_s', 0):.1f} {rate_unit}  "
                   f"ETA {format_duration(prog.get('eta_s'))}", file=stream, flush=True)
         elif kind == "metric" and ev.get("phase") == "eval" and "values" in ev:
             v = ev["values"]
-            shown = {k: v[k] for k in ("AP", "AP50", "mask_AP", "mask_AP50", "accuracy") if k in v}
-            print("eval " + f"step {ev.get('step')}: " + "  ".join(f"{k} {val:.3f}" for k, val in shown.items()),
+            names = [k for k in shown_metrics if k in v] or [k for k, val in v.items()
+                                                             if isinstance(val, (int, float))]
+            print("eval " + f"step {ev.get('step')}: " + "  ".join(f"{k} {_value(v[k])}" for k in names),
                   file=stream, flush=True)
         elif kind == "progress" and not quiet and ev.get("phase") in ("infer", "evaluate", "export"):
             done, total = ev.get("done"), ev.get("total")

@@ -25,21 +25,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from studio.family_lookup import shown_metrics
+
     with Project.open(args.dir) as project:
         rows = [run_summary(project, r) for r in runs.list_runs(project)]
+        names = shown_metrics(project.task)     # the family's metrics, headline first
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     if not rows:
         print("No runs yet. Start one with: studio train DIR")
         return 0
-    print(f"{'run':<16} {'status':<12} {'step':>12}  {'AP':>6} {'mask_AP':>8}  ended")
+    widths = [max(6, len(n)) for n in names]
+    print(f"{'run':<16} {'status':<12} {'step':>12}  " + " ".join(f"{n:>{w}}" for n, w in zip(names, widths))
+          + "  ended")
     for r in rows:
         m = r["metrics"]
-        ap = f"{m['AP']:.3f}" if "AP" in m else "-"
-        map_ = f"{m['mask_AP']:.3f}" if "mask_AP" in m else "-"
-        print(f"{r['name']:<16} {r['status']:<12} {str(r['step']) + '/' + str(r['total_steps']):>12}  {ap:>6} "
-              f"{map_:>8}  {r['ended_at'] or ''}")
+        cells = ["-" if n not in m else "n/a" if m[n] == -1 else f"{m[n]:.3f}" for n in names]
+        print(f"{r['name']:<16} {r['status']:<12} {str(r['step']) + '/' + str(r['total_steps']):>12}  "
+              + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths)) + f"  {r['ended_at'] or ''}")
     return 0
 
 

@@ -42,9 +42,9 @@ def prepare_run(project: Project, spec_file: str | None, run_name: str | None, p
 def _train(args: argparse.Namespace) -> int:
     with Project.open(args.dir) as project:
         name = prepare_run(project, args.spec, args.run, args.profile)
-        root = project.root
+        root, task = project.root, project.task
     print(f"Training run {name} (Ctrl+C stops it with a checkpoint; run the same command to resume)")
-    code, events = run_job("train", root, event_printer(), run=name)
+    code, events = run_job("train", root, event_printer(task), run=name)
     last = final_event(events)
     if last and last["event"] == "done":
         print(f"Run {name} {last.get('status')} at step {last.get('step')}.")

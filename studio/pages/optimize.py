@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QMenu,
                                QVBoxLayout, QWidget)
 
 from core.evaluation.guardrail import artifact_summaries, trained_runs
-from core.families import family_info
 from studio.controllers.jobs import Job
+from studio.family_lookup import shown_metrics
 from studio.pages.base import Page, header
 from studio.ui.artifact_table import GOOD_DELTA, ArtifactTable, delta_color, metric_text
 from studio.ui.export_panel import ExportPanel
@@ -33,15 +33,6 @@ LATER_SECTIONS = (
                          "INT8 export, without retraining."),
 )
 LATER = "It arrives in a later version of Studio."
-
-
-def headline_metrics(task: str) -> tuple[str, ...]:
-    """The metrics the table shows: box AP, plus the family's headline metric when different."""
-    try:
-        headline = family_info(task).headline_metric
-    except Exception:  # noqa: BLE001 - an unknown task still shows AP
-        headline = "AP"
-    return ("AP",) if headline == "AP" else ("AP", headline)
 
 
 def later_section(title: str, text: str) -> QWidget:
@@ -164,7 +155,7 @@ class OptimizePage(Page):
     def refresh_artifacts(self) -> None:
         project, name = self.project, self.run_name
         summaries = artifact_summaries(project, name) if project is not None and name else []
-        self.table.set_summaries(summaries, headline_metrics(project.task) if project is not None else ("AP",))
+        self.table.set_summaries(summaries, shown_metrics(project.task if project is not None else None))
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -216,7 +207,7 @@ class OptimizePage(Page):
 
     def _metric_sentence(self, result: dict) -> str:
         metrics, delta = result.get("metrics") or {}, result.get("delta") or {}
-        names = headline_metrics(self.project.task) if self.project is not None else ("AP",)
+        names = shown_metrics(self.project.task if self.project is not None else None)
         parts = []
         for m in names:
             if m in metrics:

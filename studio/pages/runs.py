@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout
 
-from core.errors import StudioError
-from core.families import family_info
+from core.families import FamilyInfo
 from core.project import runs
 from core.project.run_summary import run_row
+from studio.family_lookup import known_family, shown_metrics
 from studio.pages.base import Page, header
 from studio.pages.runs_compare import CompareView
 from studio.pages.runs_table import RunsTable
@@ -93,16 +93,17 @@ class RunsPage(Page):
     def on_shown(self) -> None:
         self.reload()
 
-    def headline(self) -> str:
-        try:
-            return family_info(self.project.task).headline_metric
-        except StudioError:
-            return "AP"
+    def family(self) -> FamilyInfo | None:
+        return known_family(self.project.task if self.project is not None else None)
+
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics the project's family shows, headline first."""
+        return shown_metrics(self.project.task if self.project is not None else None)
 
     def reload(self) -> None:
         project = self.project
         rows = [run_row(project, r) for r in runs.list_runs(project)] if project is not None else []
-        self.table.fill(rows, self.headline() if project is not None else "AP")
+        self.table.fill(rows, self.metrics())
         self.empty.setVisible(project is not None and not rows)
         if any(r["status"] == "running" for r in rows):
             self._timer.start()
@@ -122,10 +123,12 @@ class RunsPage(Page):
         if len(names) > 2:
             self.message.setText(f"{len(names)} runs selected: comparing the first two ({', '.join(shown)}).")
         if self.project is None:
-            self.compare.show_runs([], [], "AP")
+            self.compare.show_runs([], [], ())
             return
         rows = [self.table.rows[n] for n in shown]
-        self.compare.show_runs(rows, [self.project.run_dir(n) for n in shown], self.headline())
+        info = self.family()
+        self.compare.show_runs(rows, [self.project.run_dir(n) for n in shown], self.metrics(),
+                               info.loss_labels if info is not None else None)
 
     # -- actions -----------------------------------------------------------------------------
     def open_folder(self) -> None:

@@ -22,16 +22,17 @@ FACTS = (("status", "status"), ("steps", "steps"), ("duration", "seconds"), ("ba
          ("final loss", "loss"))
 
 
-def _label(series: str) -> str:
+def _label(series: str, loss_labels=None) -> str:
     base = series.removeprefix(EVAL_PREFIX)
     return f"{short_label(series)} (eval)" if series.startswith(EVAL_PREFIX) else (
-        "total loss" if base == "loss" else short_label(series))
+        "total loss" if base == "loss" else short_label(series, loss_labels))
 
 
 class CompareView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.headline = "mask_AP"
+        self.metrics: tuple[str, ...] = ()      # the project family's shown metrics, headline first
+        self.loss_labels: dict[str, str] = {}
         self.names: list[str] = []
         self.stores: dict[str, CurveStore] = {}
         self._tails: dict[str, EventFileTail] = {}
@@ -47,7 +48,7 @@ class CompareView(QWidget):
         style = lambda name, _i: {"color": RUN_COLORS[self._run_index(name) % 2], "width": 2}  # noqa: E731
         self.curve_plot = LivePlot("total loss", self.merged, lambda n: self._is("curve", n),
                                    label_for=lambda n: n.split("/", 1)[0], style_for=style, legend_columns=2)
-        self.eval_plot = LivePlot(f"{self.headline} (eval)", self.merged, lambda n: self._is("eval", n),
+        self.eval_plot = LivePlot("evaluation", self.merged, lambda n: self._is("eval", n),
                                   markers=True, label_for=lambda n: n.split("/", 1)[0], style_for=style,
                                   legend_columns=2, y_range=(0.0, 1.0))
         self.table = QTableWidget()
@@ -88,17 +89,24 @@ class CompareView(QWidget):
 
     def _series_changed(self, _i: int) -> None:
         self._chosen = self.series_combo.currentData() or "loss"
-        self.curve_plot.title = _label(self._chosen)
+        self.curve_plot.title = _label(self._chosen, self.loss_labels)
         self.curve_plot._apply_theme()
         self.curve_plot.set_log_y(self._chosen.startswith("loss"))
         self.curve_plot.set_store(self.merged)
 
     # -- loading -------------------------------------------------------------------------------
-    def show_runs(self, rows: list[dict], run_dirs: list[Path], headline: str) -> None:
-        """rows: `run_row` dicts of the selected runs (one or two)."""
-        self.headline, self.rows = headline, rows
+    @property
+    def headline(self) -> str:
+        return self.metrics[0] if self.metrics else ""
+
+    def show_runs(self, rows: list[dict], run_dirs: list[Path], metrics: tuple[str, ...],
+                  loss_labels=None) -> None:
+        """rows: `run_row` dicts of the selected runs (one or two); metrics: the family's shown metrics
+        (the eval plot draws the first, the headline); loss_labels: its short loss-term labels."""
+        self.metrics, self.rows = tuple(metrics), rows
+        self.loss_labels = dict(loss_labels or {})
         self.names = [r["name"] for r in rows]
-        self.eval_plot.title = f"{headline} (eval)"
+        self.eval_plot.title = f"{self.headline} (eval)" if self.headline else "evaluation"
         self.eval_plot._apply_theme()
         self.stores = {n: CurveStore() for n in self.names}
         self._tails = {n: EventFileTail(d / "events.jsonl") for n, d in zip(self.names, run_dirs)}
@@ -133,7 +141,7 @@ class CompareView(QWidget):
         self.series_combo.blockSignals(True)
         self.series_combo.clear()
         for n in names or ["loss"]:
-            self.series_combo.addItem(_label(n), n)
+            self.series_combo.addItem(_label(n, self.loss_labels), n)
         i = self.series_combo.findData(self._chosen)
         self.series_combo.setCurrentIndex(max(i, 0))
         self.series_combo.blockSignals(False)
@@ -148,11 +156,11 @@ class CompareView(QWidget):
                 "loss": store.latest("loss") if store else None}
 
     def metric_rows(self) -> list[tuple[str, str]]:
-        """(label, key) rows: the headline and AP metrics first, then the other metrics, then facts."""
+        """(label, key) rows: the family's shown metrics first, then the other metrics, then facts."""
         metrics: list[str] = []
         for row in self.rows:
             metrics += [m for m in row["best"] if m not in metrics]
-        first = [m for m in (self.headline, "AP", f"{self.headline}50", "AP50") if m in metrics]
+        first = [m for m in self.metrics if m in metrics]
         ordered = first + [m for m in metrics if m not in first]
         return [(f"best {m}", m) for m in ordered] + list(FACTS)
 

@@ -49,17 +49,18 @@ class RunsTable(QTableWidget):
         self.setAlternatingRowColors(True)
         self.setSortingEnabled(True)
         self.verticalHeader().hide()
-        self.headline = "mask_AP"
+        self.metrics: tuple[str, ...] = ()     # the project family's shown metrics, headline first
         self.rows: dict[str, dict] = {}
 
     def columns(self) -> list[str]:
-        metric = [f"best {self.headline}"] + (["best AP"] if self.headline != "AP" else [])
+        metric = [f"best {m}" for m in self.metrics]
         return ["Run", "Family", "Backbone", "Parent", "Status", "Steps", *metric, "Duration", "Created"]
 
-    def fill(self, rows: list[dict], headline: str) -> None:
-        """Show rows, keeping the selection (by run name) and the sort order."""
+    def fill(self, rows: list[dict], metrics: tuple[str, ...]) -> None:
+        """Show rows with a best-value column per metric, keeping the selection (by run name) and the
+        sort order."""
         keep = set(self.selected_names())
-        self.headline = headline
+        self.metrics = tuple(metrics)
         self.rows = {r["name"]: r for r in rows}
         cols = self.columns()
         self.setSortingEnabled(False)
@@ -72,7 +73,7 @@ class RunsTable(QTableWidget):
             steps = f"{r['step'] or 0} / {r['total_steps']}" if r["total_steps"] else str(r["step"] or 0)
             cells = [_Item(r["name"]), _Item(_family_title(r["task"])), _Item(r["backbone"] or ""),
                      _Item(r["parent_run"] or ""), _Item(r["status"]), _Item(steps, r["step"] or 0)]
-            for name in ([headline] + (["AP"] if headline != "AP" else [])):
+            for name in self.metrics:
                 value = best.get(name)
                 shown = value if value is not None and value >= 0 else None   # COCO's -1 means n/a
                 cells.append(_Item(f"{shown:.3f}" if shown is not None else "-", shown))

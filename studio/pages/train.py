@@ -101,7 +101,7 @@ class TrainPage(Page):
             self.body.setCurrentWidget(self.unavailable)
             return
         self.body.setCurrentIndex(0)
-        self.dashboard.headline = family_info(project.task).headline_metric
+        self.dashboard.set_family(family_info(project.task))
         if self.controls.set_spec_class(spec_cls, default_spec_for(project.task, default_profile())):
             self.draft_form.validity_changed.connect(lambda _v: self._update_buttons())
         self._reload_runs(select_default=True)

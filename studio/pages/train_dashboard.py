@@ -4,6 +4,8 @@ Curves come from a `CurveStore` fed three ways: live events of a job started her
 (`attach_job`), a replay of `runs/<run>/events.jsonl` (`show_run`), and, for a run trained by
 another process, the lines appended to that file (`follow=True`: read every 0.5 s). Big files
 replay in chunks so the GUI thread never stalls; widgets update at most 10 times a second.
+What it names follows the project's family (`set_family`): the evaluation curves and the best
+values are the family's shown metrics (headline first), the loss legend its short labels.
 """
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QSplitter,
                                QVBoxLayout, QWidget)
 
+from core.families import FamilyInfo
 from core.jobs.curves import EVAL_PREFIX, CurveStore
 from core.jobs.event_tail import EventFileTail
 from studio.ui.log_view import LogView
-from studio.ui.loss_plot import LivePlot, is_eval_curve, is_loss
+from studio.ui.loss_plot import LivePlot, eval_curves, is_loss, short_label
 
 CHUNK_BYTES = 512 * 1024      # a replay reads at most this much per turn of the event loop
 TAIL_MS = 500
@@ -49,9 +52,11 @@ def _num(value: float) -> str:
 class TrainDashboard(QWidget):
     run_ended = Signal(str)          # a done/error event arrived (status)
 
-    def __init__(self, headline: str = "mask_AP", parent: QWidget | None = None):
+    def __init__(self, family: FamilyInfo | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.headline = headline
+        self.metrics: tuple[str, ...] = ()          # the family's shown metrics, headline first
+        self.loss_labels: dict[str, str] = {}
+        self._is_eval_curve = eval_curves(())
         self.store = CurveStore()
         self.job = None
         self._tail: EventFileTail | None = None
@@ -77,10 +82,12 @@ class TrainDashboard(QWidget):
         self.values.setWordWrap(False)
         self.values.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
-        self.loss_plot = LivePlot("Losses", self.store, is_loss, log_y=True, y_label="loss", legend_columns=3)
+        label = lambda name: short_label(name, self.loss_labels)  # noqa: E731 - follows set_family
+        self.loss_plot = LivePlot("Losses", self.store, is_loss, log_y=True, y_label="loss", legend_columns=3,
+                                  label_for=label)
         self.lr_plot = LivePlot("Learning rate", self.store, lambda n: n == "lr", y_label="lr", legend_columns=0)
-        self.eval_plot = LivePlot("Evaluation (validation split)", self.store, is_eval_curve, markers=True,
-                                  legend_columns=3, y_range=(0.0, 1.0))
+        self.eval_plot = LivePlot("Evaluation (validation split)", self.store, lambda n: self._is_eval_curve(n),
+                                  markers=True, legend_columns=3, y_range=(0.0, 1.0), label_for=label)
         self.rate_plot = LivePlot("Throughput", self.store, lambda n: n == "samples_per_s", y_label="samples/s",
                                   legend_columns=0)
         self.plots = (self.loss_plot, self.lr_plot, self.eval_plot, self.rate_plot)
@@ -119,6 +126,21 @@ class TrainDashboard(QWidget):
         self._status_timer = QTimer(self, interval=100, timeout=self._update_status)
         self._status_timer.start()
         self._tail_timer = QTimer(self, interval=TAIL_MS, timeout=self._pump)
+        self.set_family(family)
+
+    @property
+    def headline(self) -> str:
+        return self.metrics[0] if self.metrics else ""
+
+    def set_family(self, info: FamilyInfo | None) -> None:
+        """Name curves and values as the project's family does (None: loss terms by their names, no
+        evaluation curves)."""
+        self.metrics = info.shown_metrics if info is not None else ()
+        self.loss_labels = dict(info.loss_labels) if info is not None else {}
+        self._is_eval_curve = eval_curves(self.metrics)
+        for plot in (self.loss_plot, self.eval_plot):   # curves again, with the new legend labels
+            plot.set_store(self.store)
+        self._update_status(force=True)
 
     # -- sources -----------------------------------------------------------------------------
     def clear(self, title: str = "No run selected") -> None:
@@ -232,7 +254,7 @@ class TrainDashboard(QWidget):
             v = s.latest(name)
             if v is not None:
                 parts.append(f"{label} {_num(v)}")
-        for name in (self.headline, "AP"):
+        for name in self.metrics[:2]:      # the headline and the next metric the family shows
             best = s.best(EVAL_PREFIX + name)
             if best is not None:
                 parts.append(f"{name} {s.latest(EVAL_PREFIX + name):.3f} (best {best:.3f})")

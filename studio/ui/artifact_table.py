@@ -53,7 +53,7 @@ class ArtifactTable(QTableWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("ArtifactTable")
-        self.metric_names: tuple[str, ...] = ("AP",)
+        self.metric_names: tuple[str, ...] = ()    # the project family's shown metrics (`set_summaries`)
         self.summaries: list[ArtifactSummary] = []
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

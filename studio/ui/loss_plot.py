@@ -6,9 +6,8 @@ the view and peak downsampling keep 100,000 points smooth.
 """
 from __future__ import annotations
 
-import re
 import time
-from typing import Callable
+from typing import Callable, Mapping
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -21,22 +20,26 @@ from studio.ui.plot_support import Log10Cache, PlotScheduler
 NEW_CURVES_PER_REFRESH = 2
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
            "#bcbd22", "#7f7f7f")
-_AP_CURVES = re.compile(r"^(mask_|kp_)?AP(50|75)?$")
 
 
 def is_loss(name: str) -> bool:
     return name == "loss" or name.startswith("loss_")
 
 
-def is_eval_curve(name: str) -> bool:
-    """The evaluation curves worth plotting (AP, AP50, AP75 and their mask_ twins); others stay in tables."""
-    return name.startswith(EVAL_PREFIX) and bool(_AP_CURVES.match(name[len(EVAL_PREFIX):]))
+def eval_curves(metrics) -> Callable[[str], bool]:
+    """Which evaluation curves a plot draws: the family's shown metrics (`FamilyInfo.shown_metrics`);
+    the others stay in tables."""
+    wanted = {EVAL_PREFIX + m for m in metrics}
+    return lambda name: name in wanted
 
 
-def short_label(name: str) -> str:
-    """"loss" -> "total", "loss_box_reg" -> "box_reg", "eval/mask_AP" -> "mask_AP"."""
+def short_label(name: str, loss_labels: Mapping[str, str] | None = None) -> str:
+    """"loss" -> "total"; a loss term -> its family's short label (`FamilyInfo.loss_labels`: "loss_box_reg"
+    -> "box"), else its name without "loss_"; "eval/mask_AP" -> "mask_AP"."""
     base = name.removeprefix(EVAL_PREFIX)
-    return "total" if base == "loss" else base.removeprefix("loss_")
+    if base == "loss":
+        return "total"
+    return (loss_labels or {}).get(base) or base.removeprefix("loss_")
 
 
 class LivePlot(pg.GraphicsLayoutWidget):

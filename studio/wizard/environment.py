@@ -1,14 +1,16 @@
 """What the model step needs to know, found without importing torch (importing it would block the
 GUI thread for seconds, even from a worker thread): the family's spec class and default specs
-(`core.families.spec_lookup`), whether an NVIDIA GPU is there (driver files), and which weights
-files the torch hub cache already holds (nothing is downloaded)."""
+(`core.families.spec_lookup`), whether an NVIDIA GPU is there (driver files), which weights
+files the torch hub cache already holds (nothing is downloaded), and the trained models of the
+same family in the user's recent projects (`core.setup.recent_checkpoints`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from core.families.spec_lookup import default_spec_for, gpu_likely, spec_class_for
+from core.setup.recent_checkpoints import FoundCheckpoint
 from core.specs import fields_of
 
 NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")
@@ -22,6 +24,7 @@ class Environment:
     gpu_name: str = ""
     hub_dir: Path | None = None
     cached: list[Path] = field(default_factory=list)
+    checkpoints: list[FoundCheckpoint] = field(default_factory=list)   # Studio checkpoints, newest first
 
     def default_spec(self, profile: str) -> Any:
         return default_spec_for(self.task, profile)
@@ -43,13 +46,16 @@ def gpu_name() -> str:
     return ""
 
 
-def probe_environment(task: str, reporter=None) -> Environment:
-    """Cheap (file checks and a folder listing), but run off the GUI thread all the same."""
+def probe_environment(task: str, reporter=None, recent: Iterable[str | Path] = ()) -> Environment:
+    """Cheap (file checks, folder listings, read-only looks at the `recent` project folders), but run
+    off the GUI thread all the same."""
     from core.families.pretrained import cached_weights, hub_checkpoints_dir
+    from core.setup.recent_checkpoints import studio_checkpoints
 
     cuda = gpu_likely()
     hub = hub_checkpoints_dir()
-    return Environment(task, spec_class_for(task), cuda, gpu_name() if cuda else "", hub, cached_weights(hub))
+    return Environment(task, spec_class_for(task), cuda, gpu_name() if cuda else "", hub, cached_weights(hub),
+                       studio_checkpoints(recent, task))
 
 
 def field_choices(spec_class: type, dotted: str) -> tuple:

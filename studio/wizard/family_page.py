@@ -90,7 +90,7 @@ class FamilyPage(QWizardPage):
         self.name.setText(info.title)
         self.summary.setText(info.summary)
         formats = ", ".join(FORMAT_NAMES.get(f, f) for f in info.import_formats)
-        if info.name == "instance_segmentation":
+        if info.sample_data:
             formats += ", or the built-in sample data"
         self.details.setText(f"<b>Model:</b> {info.model}<br><b>Data:</b> {formats}<br>"
                              f"<b>Compared by:</b> {info.headline_metric}")

@@ -1,10 +1,12 @@
 """Step 4 (families that train): model size profile, backbone, and optional local pretrained
-weights — picked from the torch hub cache or a file — checked by a child process (torch is never
-imported in the GUI process)."""
+weights — the trained models of the same family in recent projects (Studio checkpoints, possibly
+of other classes: the class-dependent head is re-initialized), torchvision weights in the torch
+hub cache, or a file — checked by a child process (torch is never imported in the GUI process)."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QPushButton,
                                QRadioButton, QVBoxLayout, QWidget, QWizardPage)
 
@@ -36,8 +38,10 @@ class ModelPage(QWizardPage):
         self.weights = QComboBox()
         self.weights.setObjectName("Weights")
         self.weights.setMinimumWidth(380)
-        self.weights.setToolTip("A torchvision ResNet .pth (backbone) or a whole Mask R-CNN checkpoint; "
-                                "files are read safely (weights only) and nothing is downloaded.")
+        self.weights.setToolTip("A Studio checkpoint of this family (from a recent project; trained on other "
+                                "classes too), torchvision weights (a ResNet backbone or a whole model) from the "
+                                "torch hub cache, or a file. Files are read safely (weights only) and nothing "
+                                "is downloaded.")
         self.browse = QPushButton("Browse...")
         self.browse.setToolTip("Choose a local .pth / .pt weights file")
         self.weights_message = Message()
@@ -68,9 +72,9 @@ class ModelPage(QWizardPage):
         self._user_backbone = False
         self._user_profile = False
         self.check_slot = TaskSlot(self)
-        self.checked: dict[tuple[str, str], str | None] = {}   # (file, backbone) -> problem or None
-        self._checking: tuple[str, str] | None = None
-        self._descriptions: dict[tuple[str, str], str] = {}
+        self.checked: dict[tuple[str, str, str], str | None] = {}   # (file, backbone, family) -> problem or None
+        self._checking: tuple[str, str, str] | None = None
+        self._descriptions: dict[tuple[str, str, str], str] = {}
         self.cpu.toggled.connect(self._profile_changed)
         for b in (self.cpu, self.gpu):
             b.clicked.connect(lambda _c=False: setattr(self, "_user_profile", True))
@@ -124,6 +128,9 @@ class ModelPage(QWizardPage):
         self.weights.blockSignals(True)
         self.weights.clear()
         self.weights.addItem(NO_WEIGHTS, "")
+        for found in self.env.checkpoints if self.env else []:
+            self.weights.addItem(f"{found.label()}  (Studio checkpoint)", str(found.path))
+            self.weights.setItemData(self.weights.count() - 1, str(found.path), Qt.ItemDataRole.ToolTipRole)
         for path in self.env.cached if self.env else []:
             self.weights.addItem(f"{path.name}  (torch hub cache)", str(path))
         self.weights.blockSignals(False)
@@ -163,9 +170,12 @@ class ModelPage(QWizardPage):
             self.set_weights(chosen)
 
     # -- weights check ----------------------------------------------------------------------
+    def _key(self) -> tuple[str, str, str]:
+        """What a check answers for: the file, the backbone and the family."""
+        return self.pretrained(), self.backbone.currentText(), self.env.task if self.env is not None else ""
+
     def _check_weights(self) -> None:
-        path, backbone = self.pretrained(), self.backbone.currentText()
-        key = (path, backbone)
+        key = path, backbone, task = self._key()
         if not path:
             self.weights_message.note("The model starts from random weights; it needs more steps to learn.")
         elif key in self.checked:
@@ -175,7 +185,8 @@ class ModelPage(QWizardPage):
 
             self._checking = key
             self.weights_message.note(f"Checking {Path(path).name} (read safely, weights only)...")
-            self.check_slot.start(lambda reporter: check_weights_in_subprocess(path, backbone).describe(),
+            check = lambda reporter: check_weights_in_subprocess(path, backbone, task or None).describe()  # noqa: E731
+            self.check_slot.start(check,
                                   on_done=lambda text: self._weights_checked(key, None, text),
                                   on_error=lambda sentence: self._weights_checked(key, sentence, ""))
         self.completeChanged.emit()
@@ -184,7 +195,7 @@ class ModelPage(QWizardPage):
         self._checking = None
         self.checked[key] = problem
         self._descriptions[key] = description
-        if key == (self.pretrained(), self.backbone.currentText()):
+        if key == self._key():
             self._show_check(key)
         self.completeChanged.emit()
 
@@ -198,7 +209,7 @@ class ModelPage(QWizardPage):
     def problem(self) -> str | None:
         if self.env is None or self.env.task != self.wiz.family_page.family().name:
             return "Looking for a GPU and cached weights..."
-        key = (self.pretrained(), self.backbone.currentText())
+        key = self._key()
         if key[0] and key not in self.checked:
             return "The weights are being checked..."
         return self.checked.get(key) if key[0] else None

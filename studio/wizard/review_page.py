@@ -10,25 +10,20 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLin
                                QVBoxLayout, QWizard, QWizardPage)
 
 from core.errors import RunError, SpecError
+from core.families.spec_lookup import sample_schedule_for
 from studio.wizard.widgets import Message
 from studio.wizard.yaml_highlighter import YamlHighlighter
 
 
 def generate_spec(env, profile: str, backbone: str, pretrained: str, sample_size: int | None):
-    """The family's default spec for `profile` with the model choices applied; with the sample data
-    on a CPU, the demo's schedule (`core.demo.FULL`: sized to learn the shapes in about 20 minutes
-    on 2 cores). Built from spec metadata only: no torch in the GUI process."""
+    """The family's default spec for `profile` with the model choices applied; with the family's
+    built-in sample data on a CPU, the schedule the family declares for it (`sample_schedule`:
+    sized to learn that data in reasonable time on a CPU). Built from spec metadata only: no torch
+    in the GUI process."""
     spec = env.default_spec(profile)
-    if sample_size is not None and profile == "cpu" and env.task == "instance_segmentation":
-        from core.demo import FULL as c
-
-        t = spec.train
-        t.total_steps, t.batch_size, t.warmup_steps = c.total_steps, c.batch_size, c.warmup_steps
-        t.init_learning_rate, t.warmup_learning_rate = c.init_learning_rate, c.init_learning_rate / 100
-        t.learning_rate_steps = list(c.learning_rate_steps)
-        t.learning_rate_decay_levels = list(c.learning_rate_decay_levels)
-        t.checkpoint_interval, t.num_steps_per_eval = c.checkpoint_interval, c.num_steps_per_eval
-        t.log_interval = max(1, min(20, c.total_steps // 20))
+    schedule = sample_schedule_for(env.task) if sample_size is not None and profile == "cpu" else None
+    if schedule is not None:
+        spec = schedule(spec)
     if sample_size is not None and hasattr(spec, "data") and hasattr(spec.data, "image_size"):
         spec.data.image_size = sample_size
     spec.model.backbone = backbone

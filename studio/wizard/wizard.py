@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QProgressDialog, QWizard
 
 from core.errors import StudioError
 from core.setup.new_project import NewProjectRequest, create_project
-from studio.settings import settings
+from studio.settings import recent_projects, settings
 from studio.wizard.background import TaskSlot, start_task
 from studio.wizard.environment import Environment, probe_environment
 from studio.wizard.family_page import FamilyPage, family_trainable
@@ -80,7 +80,8 @@ class NewProjectWizard(QWizard):
         if task in self.environments or task in self._probes:
             return
         slot = self._probes[task] = TaskSlot(self)
-        slot.start(lambda reporter: probe_environment(task), on_done=self._probed,
+        recent = recent_projects()       # QSettings are read here, on the GUI thread
+        slot.start(lambda reporter: probe_environment(task, recent=recent), on_done=self._probed,
                    on_error=lambda sentence: self._probe_failed(task, sentence))
 
     def _probed(self, env: Environment) -> None:

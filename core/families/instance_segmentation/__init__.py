@@ -16,6 +16,7 @@ INFO = FamilyInfo(
     loss_labels={"loss_classifier": "cls", "loss_box_reg": "box", "loss_mask": "mask", "loss_objectness": "obj",
                  "loss_rpn_box_reg": "rpn"},
     sample_data="core.datasets.sample:import_sample_data",
+    sample_schedule="core.families.instance_segmentation.sample_schedule:sample_schedule",
     implementation="core.families.instance_segmentation.family:FAMILY",
     spec="core.families.instance_segmentation.spec:InstanceSegmentationSpec",
     cpu_profile="core.families.instance_segmentation.spec:cpu_sized",
