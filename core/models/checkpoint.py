@@ -42,8 +42,9 @@ def safe_load(path: str | Path, what: str = "checkpoint") -> Any:
                                   "load it, because loading it could run that code.") from None
         raise CheckpointError(f"{p.name} is not a PyTorch weights file Studio can read ({_first_line(exc)}).") \
             from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, AssertionError,
-            TypeError, IndexError) as exc:   # the weights-only unpickler lets raw errors out on non-torch files
+    except (KeyError, AssertionError, TypeError, IndexError) as exc:   # raw errors of the unpickler on other files
+        raise CheckpointError(f"{p.name} is not a PyTorch weights file Studio can read.") from exc
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
         text = str(exc)
         if "central directory" in text or "zip archive" in text or isinstance(exc, (EOFError, zipfile.BadZipFile)):
             raise CheckpointError(f"{p.name} is truncated or damaged: it is not a complete PyTorch file.") from None
