@@ -4,9 +4,11 @@ from __future__ import annotations
 import argparse
 import json
 
+from core.families import family_info
 from core.jobs.events import read_events
 from core.project import Project, runs
 from core.project.run_summary import effective_status, run_summary  # noqa: F401 - also used by importers
+from studio.metric_text import metric_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,19 +29,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _list(args: argparse.Namespace) -> int:
     with Project.open(args.dir) as project:
         rows = [run_summary(project, r) for r in runs.list_runs(project)]
+        shown = family_info(project.task).shown_metrics
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     if not rows:
         print("No runs yet. Start one with: studio train DIR")
         return 0
-    print(f"{'run':<16} {'status':<12} {'step':>12}  {'AP':>6} {'mask_AP':>8}  ended")
+    widths = [max(len(m), 6) for m in shown]
+    print(f"{'run':<16} {'status':<12} {'step':>12}  " + " ".join(f"{m:>{w}}" for m, w in zip(shown, widths))
+          + "  ended")
     for r in rows:
-        m = r["metrics"]
-        ap = f"{m['AP']:.3f}" if "AP" in m else "-"
-        map_ = f"{m['mask_AP']:.3f}" if "mask_AP" in m else "-"
-        print(f"{r['name']:<16} {r['status']:<12} {str(r['step']) + '/' + str(r['total_steps']):>12}  {ap:>6} "
-              f"{map_:>8}  {r['ended_at'] or ''}")
+        values = " ".join(f"{metric_text(r['metrics'].get(m), 3):>{w}}" for m, w in zip(shown, widths))
+        print(f"{r['name']:<16} {r['status']:<12} {str(r['step']) + '/' + str(r['total_steps']):>12}  {values}  "
+              f"{r['ended_at'] or ''}")
     return 0
 
 
@@ -64,7 +67,7 @@ def _show(args: argparse.Namespace) -> int:
     if c["points"]:
         print(f"loss: {c['first_loss']:.4f} -> {c['last_loss']:.4f} over {c['points']} logged steps")
     if summary["metrics"]:
-        print("metrics: " + "  ".join(f"{k} {v:.4f}" for k, v in summary["metrics"].items()))
+        print("metrics: " + "  ".join(f"{k} {metric_text(v)}" for k, v in summary["metrics"].items()))
     for a in summary["artifacts"]:
         print(f"artifact: {a['kind']} {a['path']} ({a['format']}, {a['precision']}, {a['size_bytes']} bytes)")
     return 0
