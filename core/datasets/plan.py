@@ -90,6 +90,7 @@ class ImportResult:
     categories_reused: list[str]
     media_dir: Path | None                       # where copied images went (None when all linked)
     report: ImportReport
+    format: str = ""                             # the plan's format (core.datasets.formats)
 
 
 # ------------------------------------------------------------------------------ reconcile
@@ -216,7 +217,7 @@ def commit_import(project: Project, plan: ImportPlan, copy: bool = True,
         raise
     shutil.rmtree(staging, ignore_errors=True)  # only exists when nothing was staged
     return ImportResult(import_id, len(plan.images), len(plan.annotations), list(plan.new_categories or []),
-                        list(plan.reused_categories or []), final_dir, plan.report)
+                        list(plan.reused_categories or []), final_dir, plan.report, plan.format)
 
 
 def _write_categories(project: Project, plan: ImportPlan) -> dict[int, int]:
