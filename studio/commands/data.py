@@ -38,7 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("--format", default="coco", choices=("coco",))
     exp.add_argument("out", help="the .json file to write")
     exp.add_argument("--split", choices=("train", "val", "test"), help="only this split (default: every image)")
-    exp.add_argument("--images-root", help="make file_names relative to this folder (default: the project's media)")
+    names = exp.add_mutually_exclusive_group()
+    names.add_argument("--with-images", metavar="DIR",
+                       help="copy the images into DIR and make file_names relative to it (default: keep the names "
+                            "the data came with, to re-import with the original images folder)")
+    names.add_argument("--images-root", metavar="DIR",
+                       help="make file_names the paths of the project's stored images relative to DIR")
     exp.set_defaults(func=_export)
 
     spl = dsub.add_parser("split", help="assign images to train/val/test (deterministic for a seed)")
@@ -97,10 +102,11 @@ def _export(args: argparse.Namespace) -> int:
     from core.datasets.coco import export_coco
 
     with Project.open(args.dir) as project:
-        summary = export_coco(project, args.out, split=args.split, images_root=args.images_root)
+        summary = export_coco(project, args.out, split=args.split, images_root=args.images_root,
+                              with_images=args.with_images)
     print(f"Wrote {summary['path']}: {summary['images']} image(s), {summary['annotations']} annotation(s), "
           f"{summary['categories']} categories.")
-    print(f"Image file_names are relative to {summary['images_root']} (import with --images {summary['images_root']}).")
+    print(summary["names"])
     return 0
 
 

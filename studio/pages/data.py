@@ -241,7 +241,7 @@ class DataPage(Page):
         task = DataTask(self.project.root, lambda p, _r: export_coco(p, path), "The export")
         self.actions.run(task, "Exporting…", lambda s: (
             f"Wrote {s['path']}: {s['images']:,} images, {s['annotations']:,} annotations, {s['categories']} "
-            f"categories (file names relative to {s['images_root']})."))
+            f"categories. {s['names']}"))
 
 
 PAGE = DataPage
