@@ -93,6 +93,32 @@ def test_export_infer_and_runs(trained):
     assert shown["curve"]["points"] == 4
 
 
+def test_infer_keeps_image_names_and_says_when_a_video_ends_early(trained):
+    from video_fixtures import truncated_avi
+
+    tmp, proj = trained
+    with Project.open(proj) as project:
+        run = runs.get_run(project, "r1")
+        ckpt = next(a.path for a in runs.artifacts(project, run.id) if a.kind == "checkpoint")
+    images = tmp / "pictures"
+    images.mkdir()
+    for name in ("street.jpg", "yard.png"):
+        cv2.imwrite(str(images / name), cv2.imread(str(next((tmp / "shapes" / "images").iterdir()))))
+    out = studio("infer", proj, "--artifact", proj / ckpt, "--images", images, "--out", tmp / "annotated")
+    assert "Wrote 2 frames to" in out
+    assert sorted(p.name for p in (tmp / "annotated").iterdir()) == ["street.png", "yard.png"]
+
+    cut = truncated_avi(tmp / "cut.avi", frames=24, keep=13)
+    out = studio("infer", proj, "--artifact", proj / ckpt, "--video", cut, "--out", tmp / "cut-out.mp4")
+    sentence = "The input ended at frame 13 of 24: cut.avi holds fewer frames than its header claims"
+    assert sentence in out and "Wrote 13 frames (the input ended at frame 13 of 24)" in out
+    logs = sorted((proj / "logs").glob("infer-*.events.jsonl"))
+    events = [json.loads(line) for line in logs[-1].read_text().splitlines()]
+    assert any(e["event"] == "log" and e["level"] == "warning" and sentence in e["message"] for e in events)
+    done = [e for e in events if e["event"] == "done"][-1]
+    assert done["input_ended"]["frame"] == 13 and done["input_ended"]["of"] == 24 and done["frames"] == 13
+
+
 def test_bad_input_gives_a_sentence_not_a_traceback(tmp_path, capsys):
     assert main(["project", "new", str(tmp_path / "p"), "--task", "instance_segmentation"]) == 0
     assert main(["train", str(tmp_path / "p"), "--run", "x"]) == 2       # refused before a run is made

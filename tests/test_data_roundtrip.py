@@ -28,7 +28,8 @@ def synthetic(tmp_path_factory):
 
 def contents(project: Project) -> dict:
     """What must survive a round trip, keyed by things that do not depend on project ids."""
-    cats = {c.id: (c.name, c.source_id, c.supercategory) for c in catalog.categories(project)}
+    extra = {r[0]: (r[1], r[2]) for r in project.conn.execute("SELECT id, keypoints, skeleton FROM categories")}
+    cats = {c.id: (c.name, c.source_id, c.supercategory, *extra[c.id]) for c in catalog.categories(project)}
     images = {}
     anns = catalog.annotations(project)
     for im in catalog.images(project):
@@ -36,7 +37,7 @@ def contents(project: Project) -> dict:
         objs = []
         for a in anns.get(im.id, []):
             objs.append({"cat": cats[a.category_id][0], "bbox": np.round(a.bbox, 2).tolist(), "area": a.area,
-                         "iscrowd": a.iscrowd, "kind": a.seg_kind,
+                         "iscrowd": a.iscrowd, "kind": a.seg_kind, "keypoints": a.keypoints,
                          "mask": masks.annotation_mask(a, im.height, im.width)})
         objs.sort(key=lambda o: (o["cat"], o["bbox"]))
         images[key] = {"size": (im.width, im.height), "source_id": im.source_id, "objects": objs}
@@ -55,6 +56,10 @@ def assert_same(a: dict, b: dict) -> None:
             assert np.array_equal(oa["mask"], ob["mask"])
 
 
+def file_names(project: Project) -> list[str]:
+    return [im.file_name for im in catalog.images(project)]
+
+
 def test_coco_round_trip(tmp_path, synthetic):
     src = json.loads(synthetic.read_text())
     with Project.create(tmp_path / "a", "instance_segmentation") as a:
@@ -69,12 +74,13 @@ def test_coco_round_trip(tmp_path, synthetic):
             assert np.array_equal(masks.annotation_mask(stored[s["id"]], 64, 64), decode(s["segmentation"], 64, 64))
         assert kinds == {"polygon", "rle-list", "rle-str"}
         summary = export_coco(a, tmp_path / "out" / "export.json")
-        assert summary["images"] == 8 and summary["images_root"] == str(a.media_dir.resolve())
+        assert summary["images"] == 8 and summary["file_names"] == "source"
+        assert summary["source_roots"] == [str(synthetic.parent)]
         exported = json.loads((tmp_path / "out" / "export.json").read_text())
         assert [c["id"] for c in exported["categories"]] == [1, 2, 3, 4]  # the source ids
-        assert exported["images"][0]["file_name"] == "import-1/images/000000.png"
-        with Project.create(tmp_path / "b", "instance_segmentation") as b:
-            second = commit_import(b, plan_coco_import(tmp_path / "out" / "export.json", summary["images_root"]))
+        assert [i["file_name"] for i in exported["images"]] == [i["file_name"] for i in src["images"]]
+        with Project.create(tmp_path / "b", "instance_segmentation") as b:   # the original images folder
+            second = commit_import(b, plan_coco_import(tmp_path / "out" / "export.json", synthetic.parent))
             assert second.report.items == []
             assert_same(contents(a), contents(b))
 
@@ -91,8 +97,9 @@ def test_labelme_round_trip_through_coco(tmp_path):
         out = tmp_path / "export.json"
         summary = export_coco(a, out)
         assert [c["id"] for c in json.loads(out.read_text())["categories"]] == [1, 2]  # project ids
+        assert summary["names"] == f"The file_names are the names the data came with (re-import with --images {root})."
         with Project.create(tmp_path / "b", "instance_segmentation") as b:
-            commit_import(b, plan_coco_import(out, summary["images_root"]))
+            commit_import(b, plan_coco_import(out, root))
             ca, cb = contents(a), contents(b)
             # labelme categories have no source id; after the COCO trip they carry the exported id
             assert [c[0] for c in ca["categories"]] == [c[0] for c in cb["categories"]]
@@ -126,9 +133,107 @@ def test_cli_round_trip(tmp_path, synthetic, capsys):
     out = tmp_path / "exp.json"
     assert data_cli("export", str(tmp_path / "a"), "--format", "coco", str(out)) == 0
     printed = capsys.readouterr().out
-    root = str((tmp_path / "a" / "media").resolve())
-    assert f"--images {root}" in printed
+    root = str(synthetic.parent)
+    assert f"The file_names are the names the data came with (re-import with --images {root})." in printed
     assert data_cli("import", str(tmp_path / "b"), "--format", "coco", "--annotations", str(out),
                     "--images", root) == 0
     with Project.open(tmp_path / "a") as a, Project.open(tmp_path / "b") as b:
         assert_same(contents(a), contents(b))
+        assert file_names(a) == file_names(b)
+
+
+def voc_like(folder, seed: int = 5, n: int = 3):
+    """A VOC-style source: the images under <folder>/JPEGImages, the COCO file kept elsewhere
+    (so re-importing needs the images folder, as in the field)."""
+    ann = generate_coco(folder / "gen", num_images=n, size=48, seed=seed)
+    doc = json.loads(ann.read_text())
+    (folder / "VOC" / "JPEGImages").mkdir(parents=True)
+    for im in doc["images"]:
+        name = f"JPEGImages/2011_{im['id']:06d}.png"
+        (ann.parent / im["file_name"]).rename(folder / "VOC" / name)
+        im["file_name"] = name
+    return write_json(folder / "annotations" / "instances.json", doc), folder / "VOC"
+
+
+def test_export_keeps_the_source_names_and_re_imports_from_the_original_folder(tmp_path, capsys):
+    ann, voc = voc_like(tmp_path / "src")
+    a, b = tmp_path / "a", tmp_path / "b"
+    for p in (a, b):
+        Project.create(p, "instance_segmentation").close()
+    assert data_cli("import", str(a), "--format", "coco", "--annotations", str(ann), "--images", str(voc)) == 0
+    out = tmp_path / "elsewhere" / "export.json"
+    assert data_cli("export", str(a), "--format", "coco", str(out)) == 0
+    assert f"re-import with --images {voc})." in capsys.readouterr().out
+    exported = json.loads(out.read_text())
+    assert [i["file_name"] for i in exported["images"]] == [f"JPEGImages/2011_{i:06d}.png" for i in (1, 2, 3)]
+    assert exported["info"]["studio"]["file_names"] == "source"
+    assert data_cli("import", str(b), "--format", "coco", "--annotations", str(out), "--images", str(voc)) == 0
+    assert "Imported 3 image(s)" in capsys.readouterr().out
+    with Project.open(a) as pa, Project.open(b) as pb:
+        assert_same(contents(pa), contents(pb))
+        assert file_names(pa) == file_names(pb) == [f"JPEGImages/2011_{i:06d}.png" for i in (1, 2, 3)]
+
+
+def test_export_with_images_copies_them_and_re_imports_from_there(tmp_path, capsys):
+    ann, voc = voc_like(tmp_path / "src")
+    a, b = tmp_path / "a", tmp_path / "b"
+    for p in (a, b):
+        Project.create(p, "instance_segmentation").close()
+    assert data_cli("import", str(a), "--format", "coco", "--annotations", str(ann), "--images", str(voc)) == 0
+    out, images = tmp_path / "export" / "annotations.json", tmp_path / "export" / "images"
+    assert data_cli("export", str(a), "--format", "coco", str(out), "--with-images", str(images)) == 0
+    assert f"The 3 image(s) were copied into {images} and the file_names are relative to it" in capsys.readouterr().out
+    assert sorted(p.relative_to(images).as_posix() for p in images.rglob("*") if p.is_file()) == \
+        [f"JPEGImages/2011_{i:06d}.png" for i in (1, 2, 3)]
+    assert data_cli("import", str(b), "--format", "coco", "--annotations", str(out), "--images", str(images)) == 0
+    with Project.open(a) as pa, Project.open(b) as pb:
+        assert_same(contents(pa), contents(pb))
+        assert file_names(pa) == file_names(pb)
+
+
+def test_same_source_names_from_two_imports_never_collide(tmp_path):
+    (ann1, voc1), (ann2, voc2) = voc_like(tmp_path / "one", seed=1), voc_like(tmp_path / "two", seed=2)
+    with Project.create(tmp_path / "a", "instance_segmentation") as a:
+        commit_import(a, plan_coco_import(ann1, voc1))
+        commit_import(a, plan_coco_import(ann2, voc2))          # the same three names, other pictures
+        assert len(catalog.images(a)) == 6
+        with pytest.raises(DataError, match=r"Images 1 and 4 \(from imports 1 and 2\) both came as "
+                                            r"'JPEGImages/2011_000001.png', so the export cannot keep the names .* "
+                                            r"export with --with-images DIR"):
+            export_coco(a, tmp_path / "x.json")
+        assert not (tmp_path / "x.json").exists()
+        export_coco(a, tmp_path / "ok" / "a.json", with_images=tmp_path / "ok" / "images")
+        names = [i["file_name"] for i in json.loads((tmp_path / "ok" / "a.json").read_text())["images"]]
+        assert names == [f"JPEGImages/2011_{i:06d}.png" for i in (1, 2, 3)] + \
+            [f"JPEGImages/2011_{i:06d}_1.png" for i in (1, 2, 3)]   # the later image of a name gets _1
+        with Project.create(tmp_path / "b", "instance_segmentation") as b:
+            result = commit_import(b, plan_coco_import(tmp_path / "ok" / "a.json", tmp_path / "ok" / "images"))
+            assert result.images == 6 and result.report.items == []
+            ca, cb = contents(a), contents(b)
+            for im in (*ca["images"].values(), *cb["images"].values()):
+                im["source_id"] = None       # the two imports reuse ids 1-3: the export numbers them anew
+            assert_same(ca, cb)
+
+
+def test_a_failed_copy_leaves_the_folder_as_it_was(tmp_path, synthetic, monkeypatch):
+    import shutil
+
+    import core.datasets.coco as coco
+
+    with Project.create(tmp_path / "a", "instance_segmentation") as a:
+        commit_import(a, plan_coco_import(synthetic))
+        target = tmp_path / "export" / "images"
+        target.mkdir(parents=True)
+        (target / "keep.txt").write_text("mine")
+        calls = []
+
+        def flaky(src, dst):
+            calls.append(dst)
+            if len(calls) == 3:
+                raise OSError(28, "No space left on device")
+            return shutil.copyfile(src, dst)
+
+        monkeypatch.setattr(coco.shutil, "copyfile", flaky)
+        with pytest.raises(DataError, match=f"Could not copy the images into {target}: No space left on device"):
+            export_coco(a, tmp_path / "export" / "a.json", with_images=target)
+        assert [p.name for p in target.iterdir()] == ["keep.txt"] and not (tmp_path / "export" / "a.json").exists()

@@ -168,7 +168,7 @@ def test_video_project_imports_and_lists_clips_with_labels(qtbot, tmp_path):
     assert "no videos yet" in page.clips.empty.text()
     dialog = page.open_import_dialog()
     assert [dialog.format.itemData(i) for i in range(dialog.format.count())] == ["video_folders"]
-    dialog.set_value("folder", str(src))
+    dialog.set_value("videos", str(src))
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=20_000)
     assert "2 video(s) as 2 clip(s)" in dialog.verdict.text()

@@ -168,7 +168,8 @@ def test_a_bad_coco_file_shows_the_report_and_blocks_next(qtbot, window, tmp_pat
     go_next(qtbot, wiz)
     page = wiz.import_page
     choose(qtbot, wiz, "coco")
-    assert not next_button(wiz).isEnabled() and page.message.text() == "Choose the COCO annotations .json file."
+    assert not next_button(wiz).isEnabled() and page.message.text() == \
+        "Choose the COCO instances or person_keypoints .json file."
     bad = tmp_path / "bad.json"
     bad.write_text('{"images": [')
     page.forms["coco"].fields["annotations"].setText(str(bad))
@@ -269,7 +270,7 @@ def test_family_without_trainer_ends_at_create_project(qtbot, window, tmp_path):
     go_next(qtbot, wiz)
     page = wiz.import_page
     assert [k for k, b in page.buttons.items() if not b.isHidden()] == ["image_folders", "skip"]
-    page.forms["image_folders"].fields["folder"].setText(str(tmp_path / "gestures"))
+    page.forms["image_folders"].fields["images"].setText(str(tmp_path / "gestures"))
     click(qtbot, page.check_button)
     qtbot.waitUntil(lambda: page.message.kind == "ok")
     page.val.setValue(25)
@@ -370,7 +371,7 @@ def test_video_folders_become_clips_without_a_split(qtbot, window, tmp_path):
     go_next(qtbot, wiz)
     page = wiz.import_page
     assert page.current_key() == "video_folders" and not page.val.isEnabled()
-    page.forms["video_folders"].fields["folder"].setText(str(tmp_path / "videos"))
+    page.forms["video_folders"].fields["videos"].setText(str(tmp_path / "videos"))
     click(qtbot, page.check_button)
     qtbot.waitUntil(lambda: page.message.kind == "ok")
     assert "2 videos (9 frames) in 2 classes (clap, wave)" in page.message.text()

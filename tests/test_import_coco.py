@@ -286,7 +286,29 @@ def test_cli_dry_run_writes_nothing_and_import_prints_the_report(tmp_path, proje
     assert snapshot(project) == before
     assert data_cli("import", str(project.root), "--format", "coco", "--annotations", str(path), "--link") == 0
     out = capsys.readouterr().out
-    assert "Imported 2 image(s) (referenced in place) and 6 annotation(s)" in out
+    assert "Imported 2 image(s) and 6 annotation(s) (import 1, referenced in place)" in out
+
+
+def test_a_refused_import_exits_2_with_or_without_dry_run(tmp_path, project, capsys):
+    from studio.cli import main
+
+    path = write_json(tmp_path / "ann.json", {
+        "images": [{"id": 1, "file_name": "gone.png"}, {"id": 2, "file_name": "lost.png"}],
+        "annotations": [], "categories": [{"id": 1, "name": "cat"}]})
+    before = snapshot(project)
+    root = str(project.root)
+    for extra in (["--dry-run"], []):
+        assert main(["data", "import", root, "--format", "coco", "--annotations", str(path), *extra]) == 2
+        out, err = capsys.readouterr()
+        assert "rejected: images: Nothing to import: none of its 2 images can be used." in out   # the report
+        assert err.startswith("studio: The import of ann.json was refused and nothing was written: images: "
+                              "Nothing to import: none of its 2 images can be used."), extra
+        assert snapshot(project) == before
+    good, _ = good_coco(tmp_path / "src")
+    assert main(["data", "import", root, "--format", "coco", "--annotations", str(good), "--images",
+                 str(tmp_path / "src" / "img"), "--dry-run"]) == 0
+    assert "Dry run: nothing written. The import would add 2 image(s) and 6 annotation(s); new categories: cat, " \
+        "dog, eel." in capsys.readouterr().out
 
 
 def test_format_must_suit_the_family(tmp_path):

@@ -153,5 +153,5 @@ def test_cli_imports_kitti(project, tmp_path, capsys):
     project.close()
     assert data_cli("import", str(root), "--format", "kitti", "--images", str(images), "--labels", str(labels)) == 0
     assert "Imported 1 image(s)" in capsys.readouterr().out
-    with pytest.raises(DataError, match="needs --images DIR and --labels DIR"):
+    with pytest.raises(DataError, match=r"needs --images DIR and --labels DIR; missing: --labels \(the folder"):
         data_cli("import", str(root), "--format", "kitti", "--images", str(images))

@@ -112,11 +112,11 @@ def test_cli_imports_video_folders_with_a_dry_run_first(tmp_path, capsys):
     assert "needs --videos DIR" in capsys.readouterr().err
     assert main(["data", "import", str(proj), "--format", "video_folders", "--videos", str(root), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "would add 4 clip(s) of 19 frames; new categories: clap, wave" in out
+    assert "would add 4 video(s) as 4 clip(s) of 19 frames; classes: clap, wave" in out
     with Project.open(proj) as p:
         assert rows(p, "SELECT count(*) FROM videos") == [(0,)]
     assert main(["data", "import", str(proj), "--format", "video_folders", "--videos", str(root)]) == 0
-    assert "Imported 4 video clip(s)" in capsys.readouterr().out
+    assert "Imported 4 video(s) as 4 clip(s) (import 1, copied into" in capsys.readouterr().out
     with Project.open(proj) as p:
         assert rows(p, "SELECT count(*) FROM clips") == [(4,)]
     assert main(["data", "import", str(proj), "--format", "video_folders", "--videos", str(root)]) == 0

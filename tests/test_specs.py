@@ -84,3 +84,35 @@ def test_family_default_specs_validate():
         assert spec_from_yaml(InstanceSegmentationSpec, spec_to_yaml(spec)) == spec
     assert family.default_spec("cpu").model.fpn_channels < family.default_spec("gpu").model.fpn_channels
     assert dataclasses.is_dataclass(family.spec_class)
+
+
+def test_spec_check_reads_the_task_from_the_file(tmp_path, capsys):
+    from studio.cli import main
+
+    good = tmp_path / "spec.yaml"
+    save_spec_file(InstanceSegmentationSpec(), good)
+    assert main(["spec", "check", str(good)]) == 0                       # no --task: the file says it
+    assert capsys.readouterr().out.strip() == f"{good}: valid instance_segmentation spec"
+    assert main(["spec", "check", str(good), "--task", "instance_segmentation"]) == 0
+    capsys.readouterr()
+    assert main(["spec", "check", str(good), "--task", "detection"]) == 2  # checked against the file
+    assert f"{good} says task: instance_segmentation, not detection; drop --task" in capsys.readouterr().err
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("train:\n  batch_size: 2\n")
+    assert main(["spec", "check", str(bare)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bare} does not say which model family it is for: add a `task:` line" in err and "or pass --task" in err
+    assert main(["spec", "check", str(bare), "--task", "instance_segmentation"]) == 0
+    capsys.readouterr()
+    other = tmp_path / "other.yaml"
+    other.write_text("task: segmentation\n")
+    assert main(["spec", "check", str(other)]) == 2
+    assert "names the task 'segmentation', which is not a model family Studio knows" in capsys.readouterr().err
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("task: [instance_segmentation\n")
+    assert main(["spec", "check", str(broken)]) == 2
+    assert "is not valid YAML at line" in capsys.readouterr().err
+    bad_value = tmp_path / "bad_value.yaml"
+    bad_value.write_text("task: instance_segmentation\ntrain:\n  total_steps: -3\n")
+    assert main(["spec", "check", str(bad_value)]) == 2
+    assert "total_steps" in capsys.readouterr().err

@@ -18,8 +18,7 @@ from core.jobs.reporter import RecordingReporter
 from core.video.draw import color_for, colors_for
 from core.video.reader import FrameReader
 from core.video.writer import ImageFolderWriter, VideoWriter, open_writer
-
-W, H = 64, 48
+from video_fixtures import H, W, truncated_avi
 
 
 def write_video(path: Path, n: int, fps: float = 10.0, size: tuple[int, int] = (W, H)) -> Path:
@@ -113,10 +112,48 @@ def test_image_folder_in_and_out(tmp_path):
     result = run_inference(StubRunner(), None, src, tmp_path / "out", batch_size=2, show_fps=False)
     assert result["frames"] == result["total"] == 3 and result["output"] == "images"
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == ["000000.png", "000001.png", "000002.png"]
-    out = cv2.imread(str(tmp_path / "out" / "000000.png"))
+    assert written == ["a.png", "b.png", "c.png"]    # the input names, with the writer's extension
+    assert result["input_ended"] is None
+    out = cv2.imread(str(tmp_path / "out" / "a.png"))
     assert out[H // 4 + 4, W // 4 + 4].tolist() != [200, 200, 200]   # inside the blob: tinted
     assert out[H - 2, W - 2].tolist() == [200, 200, 200]             # far from it: untouched
+
+
+def test_image_names_that_clash_get_their_source_suffix_and_videos_are_numbered(tmp_path):
+    src = tmp_path / "frames"
+    src.mkdir()
+    for name in ("a.jpg", "a.png", "A.bmp", "z.png"):
+        cv2.imwrite(str(src / name), np.full((H, W, 3), 90, np.uint8))
+    run_inference(StubRunner(), None, src, tmp_path / "out", show_fps=False)
+    # sorted input A.bmp, a.jpg, a.png, z.png: the first keeps the stem, later clashes add their suffix
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["A.png", "a_jpg.png", "a_png.png", "z.png"]
+    run_inference(StubRunner(), None, src / "z.png", tmp_path / "one", show_fps=False)
+    assert [p.name for p in (tmp_path / "one").iterdir()] == ["z.png"]     # a single image keeps its name
+    video = write_video(tmp_path / "in.mp4", 3)
+    run_inference(StubRunner(), None, video, tmp_path / "from_video", show_fps=False)
+    assert sorted(p.name for p in (tmp_path / "from_video").iterdir()) == ["000000.png", "000001.png", "000002.png"]
+    writer = ImageFolderWriter(tmp_path / "w")
+    assert [writer.target(0, n).name for n in ("x.jpg", "x.jpg", "x.jpg", "x_jpg.tif")] == \
+        ["x.png", "x_jpg.png", "x_jpg_2.png", "x_jpg_tif.png"]
+
+
+def test_a_truncated_video_says_where_it_ended(tmp_path):
+    source = truncated_avi(tmp_path / "cut.avi", frames=24, keep=13)
+    reporter = RecordingReporter()
+    result = run_inference(StubRunner(), None, source, tmp_path / "out.mp4", batch_size=4,
+                           reporter=reporter)
+    assert result["frames"] == 13 and result["total"] == 24 and not result["stopped"]
+    assert (result["input_ended"]["frame"], result["input_ended"]["of"]) == (13, 24)
+    warnings = [e for e in reporter.of("log") if e["level"] == "warning"]
+    assert [w["message"] for w in warnings] == [result["input_ended"]["message"]]
+    assert warnings[0]["message"].startswith("The input ended at frame 13 of 24: cut.avi holds fewer frames")
+    assert count_frames(tmp_path / "out.mp4") == 13
+    with FrameReader(source) as reader:     # the reader alone says it too; a complete read says nothing
+        assert len(list(reader)) == 13 and reader.ended_early == (13, 24)
+    with FrameReader(source, max_frames=10) as reader:
+        assert len(list(reader)) == 10 and reader.ended_early is None and reader.shortfall() is None
+    with FrameReader(write_video(tmp_path / "full.mp4", 12)) as reader:
+        assert len(list(reader)) == 12 and reader.ended_early is None
 
 
 class StopAfter(RecordingReporter):
@@ -145,8 +182,8 @@ def test_iter_annotated_for_the_preview(tmp_path):
     items = [next(stream) for _ in range(3)]
     stream.close()
     assert [i.index for i in items] == [5, 6, 7]
-    index, image, prediction, timings = items[0]
-    assert image.shape == (H, W, 3) and len(prediction) == 1
+    index, image, prediction, timings, name = items[0]
+    assert image.shape == (H, W, 3) and len(prediction) == 1 and name is None
     assert {"decode_ms", "inference_ms", "draw_ms", "fps", "timestamp"} <= set(timings)
     assert timings["timestamp"] == pytest.approx(0.5)
     assert not reader_threads()   # closing the generator shut the reader down

@@ -7,24 +7,33 @@ ids come from `core.datasets.plan.training_label_map`). Polygons, RLE with a cou
 compressed string, `iscrowd` and keypoints are kept; keys Studio does not know are ignored.
 Every problem becomes a report item (see `core.datasets.report` for the actions).
 
-Export (`export_coco`): `file_name` is the image's path relative to an images root — by default
-the project's media folder — written with forward slashes (".." segments for images linked from
-elsewhere; an absolute path when no relative one exists). Re-import the file with
-``--images <that root>``; the root is returned and stored in ``info["studio"]["images_root"]``.
-Category and image ids are the source ids when those are present and unique, else project ids.
+Export (`export_coco`): by default each `file_name` is the name the image came with (the
+images table keeps it as its source named it, e.g. ``JPEGImages/2011_000003.jpg``), so the file
+re-imports elsewhere with the original images folder (``--images`` of the first import). Two
+images of the export that came with the same name (from different imports) cannot both keep it:
+the export is refused with a sentence pointing to `with_images`. With ``with_images=DIR`` the
+images are copied into DIR (as CVAT's export does) and `file_name` is their path there: the
+source name, made relative and safe, with ``_1``, ``_2``... added to a name an earlier image
+took (`core.datasets.plan.unique_media_path`, the rule the importer uses for the project's
+media). With ``images_root=ROOT`` the names are the stored files' paths relative to ROOT. The
+JSON is written last and atomically; copied images go through a staging folder, so a failure
+leaves DIR as it was. Category and image ids are the source ids when those are present and
+unique, else project ids; ``info["studio"]`` records how the names were made.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import shutil
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from core.datasets import masks
 from core.datasets.masks import SegmentationError
-from core.datasets.plan import ImportPlan, PlannedCategory, PlannedImage
+from core.datasets.plan import ImportPlan, PlannedCategory, PlannedImage, unique_media_path
 from core.datasets.report import ImportReport
 from core.datasets.sources import (ImageProblem, clip_box, fmt_box, image_sha256, parse_box, probe_image,
                                    read_json)
@@ -212,15 +221,50 @@ def _unique_or_none(values: list) -> bool:
 
 
 def export_coco(project: Project, out_json: str | Path, split: str | None = None,
-                images_root: str | Path | None = None) -> dict[str, Any]:
-    """Write the project's images (of `split`, or all) as COCO JSON, atomically. Returns a summary."""
+                images_root: str | Path | None = None, with_images: str | Path | None = None) -> dict[str, Any]:
+    """Write the project's images (of `split`, or all) as COCO JSON, atomically (see the module
+    docstring for the file names). Returns a summary; its "names" says in a sentence what the
+    file_names are relative to and how to re-import the file."""
     if split is not None and split not in catalog.SPLITS:
         raise DataError(f"Unknown split {split!r}; choose one of: {', '.join(catalog.SPLITS)}.")
+    if images_root is not None and with_images is not None:
+        raise DataError("Choose either the images root or a folder to copy the images into, not both.")
     out = Path(out_json).expanduser().resolve()
-    root = Path(images_root).expanduser().resolve() if images_root else project.media_dir.resolve()
     imgs = catalog.images(project, split)
     if split is not None and not imgs:
         raise DataError(f"The {split!r} split has no images; run `studio data split` first.")
+    sources = {r[0]: (r[1], r[2]) for r in project.conn.execute("SELECT id, source_file, import_id FROM images")}
+    stored = {im.id: project.resolve(im.path) for im in imgs}
+    if with_images is not None:
+        folder = Path(with_images).expanduser().resolve()
+        names = _copy_names(imgs)
+        mode, root = "copied", folder
+    elif images_root is not None:
+        root = Path(images_root).expanduser().resolve()
+        names = {im.id: _file_name(stored[im.id], root) for im in imgs}
+        mode = "images_root"
+    else:
+        names = _source_names(imgs, sources)
+        mode, root = "source", None
+    doc = _coco_doc(project, imgs, names)
+    doc["info"]["studio"] = {"file_names": mode, "images_root": str(root) if root else None, "split": split}
+    summary = {"path": str(out), "images": len(doc["images"]), "annotations": len(doc["annotations"]),
+               "categories": len(doc["categories"]), "split": split, "file_names": mode,
+               "images_root": str(root) if root else None}
+    if mode == "copied":
+        _copy_images(folder, {names[i]: stored[i] for i in names})
+        summary["names"] = (f"The {len(names)} image(s) were copied into {folder} and the file_names are relative to "
+                            f"it (re-import with --images {folder}).")
+    elif mode == "images_root":
+        summary["names"] = f"The file_names are relative to {root} (re-import with --images {root})."
+    else:
+        summary["source_roots"] = roots = _source_roots(imgs, sources)
+        summary["names"] = _source_names_sentence(roots)
+    atomic_write_text(out, json.dumps(doc))
+    return summary
+
+
+def _coco_doc(project: Project, imgs: list, names: dict[int, str]) -> dict[str, Any]:
     cats = catalog.categories(project)
     cat_src = _unique_or_none([c.source_id for c in cats])
     img_src = _unique_or_none([i.source_id for i in imgs])
@@ -237,8 +281,7 @@ def export_coco(project: Project, out_json: str | Path, split: str | None = None
     by_image = catalog.annotations(project, [i.id for i in imgs])
     for im in imgs:
         iid = im.source_id if img_src else im.id
-        images.append({"id": iid, "file_name": _file_name(project.resolve(im.path), root),
-                       "width": im.width, "height": im.height})
+        images.append({"id": iid, "file_name": names[im.id], "width": im.width, "height": im.height})
         for a in by_image.get(im.id, []):
             entry = {"id": a.id, "image_id": iid, "category_id": cat_out[a.category_id],
                      "bbox": [float(v) for v in a.bbox], "area": a.area, "iscrowd": a.iscrowd,
@@ -247,12 +290,81 @@ def export_coco(project: Project, out_json: str | Path, split: str | None = None
                 entry["keypoints"] = a.keypoints
                 entry["num_keypoints"] = sum(1 for v in a.keypoints[2::3] if v > 0)
             annotations.append(entry)
-    doc = {"info": {"description": f"Exported by Studio from project {project.name!r}", "date_created": utcnow(),
-                    "studio": {"images_root": str(root), "split": split}},
-           "licenses": [], "images": images, "annotations": annotations, "categories": categories}
-    atomic_write_text(out, json.dumps(doc))
-    return {"path": str(out), "images_root": str(root), "images": len(images), "annotations": len(annotations),
-            "categories": len(categories), "split": split}
+    return {"info": {"description": f"Exported by Studio from project {project.name!r}", "date_created": utcnow()},
+            "licenses": [], "images": images, "annotations": annotations, "categories": categories}
+
+
+def _source_names(imgs: list, sources: dict[int, tuple]) -> dict[int, str]:
+    """Each image's file_name as its source named it; two images with one name are refused."""
+    first: dict[str, Any] = {}
+    for im in imgs:
+        other = first.setdefault(im.file_name, im)
+        if other is not im:
+            a, b = sources[other.id][1], sources[im.id][1]
+            where = f"imports {a} and {b}" if a != b else f"import {a}"
+            raise DataError(f"Images {other.id} and {im.id} (from {where}) both came as {im.file_name!r}, so the "
+                            "export cannot keep the names the data came with; export with --with-images DIR, which "
+                            "copies the images and gives the second one its own name.")
+    return {im.id: im.file_name for im in imgs}
+
+
+def _copy_names(imgs: list) -> dict[int, str]:
+    """Each image's path inside the folder it is copied into (see unique_media_path)."""
+    used: set[str] = set()
+    return {im.id: unique_media_path(im.file_name, used).as_posix() for im in imgs}
+
+
+def _copy_images(folder: Path, files: dict[str, Path]) -> None:
+    """Copy `files` (name in folder -> stored file) into `folder`: all into a staging folder first,
+    then each moved into place; a failure removes the staging folder and leaves `folder` as it was."""
+    staging = folder / f".studio-export-{uuid.uuid4().hex[:12]}"
+    try:
+        for name, src in files.items():
+            dest = staging / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest)
+        for name in files:
+            final = folder / name
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, final)
+    except OSError as exc:
+        raise DataError(f"Could not copy the images into {folder}: {exc.strerror or exc}.") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _source_roots(imgs: list, sources: dict[int, tuple]) -> list[str]:
+    """The folders the images' source names are relative to (what to pass as --images), as far
+    as the stored source files tell; "" stands for images that have no file of their own there."""
+    roots: dict[str, None] = {}
+    for im in imgs:
+        source = sources[im.id][0] or ""
+        name = im.file_name.replace("\\", "/")
+        if Path(name).is_absolute():
+            continue
+        source_posix = source.replace("\\", "/")
+        if "#" not in source and source_posix.endswith("/" + name):
+            roots[source[:len(source) - len(name) - 1]] = None
+        else:
+            roots[""] = None     # embedded in the source (labelme imageData): no file to point at
+    return list(roots)
+
+
+def _source_names_sentence(roots: list[str]) -> str:
+    """How to re-import an export that keeps the source names, from the folders they came from."""
+    present = [r for r in roots if r and Path(r).is_dir()]
+    gone = [r for r in roots if r and not Path(r).is_dir()]
+    text = "The file_names are the names the data came with"
+    if len(present) == 1 and not gone and "" not in roots:
+        return f"{text} (re-import with --images {present[0]})."
+    if present:
+        text += f" (relative to {present[0]})" if len(present) == 1 else \
+            f", relative to {len(present)} different folders ({', '.join(present)})"
+    if gone:
+        text += f"; the folder(s) {', '.join(gone)} they came from no longer exist"
+    if "" in roots:
+        text += "; some images came embedded in their source files and have no file of their own"
+    return text + "; export with --with-images DIR to put every image in one folder beside the export."
 
 
 def _file_name(path: Path, root: Path) -> str:

@@ -90,6 +90,7 @@ class ImportResult:
     categories_reused: list[str]
     media_dir: Path | None                       # where copied images went (None when all linked)
     report: ImportReport
+    format: str = ""                             # the plan's format (core.datasets.formats)
 
 
 # ------------------------------------------------------------------------------ reconcile
@@ -143,6 +144,20 @@ def _safe_relpath(file_name: str) -> PurePosixPath:
     return PurePosixPath(*parts) if parts else PurePosixPath("image")
 
 
+def unique_media_path(file_name: str, used: set[str]) -> PurePosixPath:
+    """Where an image named `file_name` by its source goes inside a folder Studio fills (the
+    project's media, an export's images): the name made relative and safe (no "..", no drive),
+    and, when an earlier image took it (compared case-insensitively, as some disks do),
+    `<stem>_1<suffix>`, `<stem>_2<suffix>`... The result is added to `used`."""
+    rel = _safe_relpath(file_name)
+    first, k = rel, 1
+    while str(rel).lower() in used:
+        rel = first.with_name(f"{first.stem}_{k}{first.suffix}")
+        k += 1
+    used.add(str(rel).lower())
+    return rel
+
+
 def _stage_media(plan: ImportPlan, staging: Path, copy: bool, reporter: Reporter) -> dict[int, PurePosixPath]:
     """Copy (or write from `data`) the images that go into media; returns index → relative path."""
     used: set[str] = set()
@@ -150,12 +165,7 @@ def _stage_media(plan: ImportPlan, staging: Path, copy: bool, reporter: Reporter
     todo = [i for i, im in enumerate(plan.images) if copy or im.source_path is None]
     for n, idx in enumerate(todo):
         im = plan.images[idx]
-        rel = _safe_relpath(im.file_name)
-        stem, k = rel, 1
-        while str(rel).lower() in used:
-            rel = stem.with_name(f"{stem.stem}_{k}{stem.suffix}")
-            k += 1
-        used.add(str(rel).lower())
+        rel = unique_media_path(im.file_name, used)
         dest = staging / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -216,7 +226,7 @@ def commit_import(project: Project, plan: ImportPlan, copy: bool = True,
         raise
     shutil.rmtree(staging, ignore_errors=True)  # only exists when nothing was staged
     return ImportResult(import_id, len(plan.images), len(plan.annotations), list(plan.new_categories or []),
-                        list(plan.reused_categories or []), final_dir, plan.report)
+                        list(plan.reused_categories or []), final_dir, plan.report, plan.format)
 
 
 def _write_categories(project: Project, plan: ImportPlan) -> dict[int, int]:

@@ -2,11 +2,12 @@
 
 Why: planning is Python-heavy (``json.loads`` of a large COCO file alone holds the interpreter
 lock for a second or more), so even on a GUI's background thread it would freeze the GUI. Here
-the planner runs in ``python -m core.datasets.plan_process``; the request (planner name and
-keyword arguments) goes in on stdin as JSON, and the child writes length-prefixed pickle frames
-to a private copy of stdout: progress and log events while it works, then the plan — a head
-without its lists, the lists in chunks of `CHUNK` items, then ``end``. The parent unpickles one
-small frame at a time, so it never holds the lock for long, and rebuilds the same plan object.
+the planner runs in ``python -m core.datasets.plan_process``; the request (the format's name in
+`core.datasets.formats` and the planner's keyword arguments) goes in on stdin as JSON, and the
+child writes length-prefixed pickle frames to a private copy of stdout: progress and log events
+while it works, then the plan — a head without its lists, the lists in chunks of `CHUNK` items,
+then ``end``. The parent unpickles one small frame at a time, so it never holds the lock for
+long, and rebuilds the same plan object.
 
 A planner's `DataError` comes back as the same sentence; a crash as a sentence with the end of
 the child's stderr. `reporter.request_stop()` kills the child (between frames). The frames come
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import importlib
 import json
 import os
 import pickle
@@ -27,26 +27,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from core.datasets.formats import import_format
 from core.errors import DataError, JobStopped, StudioError
 from core.jobs.reporter import NullReporter, Reporter
 
-PLANNERS = {
-    "coco": ("core.datasets.coco", "plan_coco_import"),
-    "labelme": ("core.datasets.labelme", "plan_labelme_import"),
-    "kitti": ("core.datasets.kitti", "plan_kitti_import"),
-    "image_folders": ("core.datasets.image_folders", "plan_image_folders_import"),
-    "video_folders": ("core.datasets.video_folders", "plan_video_folders_import"),
-}
 LISTS = ("images", "annotations", "videos")
 CHUNK = 500
 _HEADER = struct.Struct("<Q")
 
 
 def planner(name: str):
-    if name not in PLANNERS:
-        raise DataError(f"Unknown import format {name!r}; Studio imports {', '.join(PLANNERS)}.")
-    module, func = PLANNERS[name]
-    return getattr(importlib.import_module(module), func)
+    """The planner of an import format (`core.datasets.formats`); DataError for an unknown one."""
+    return import_format(name).planner()
 
 
 # ------------------------------------------------------------------------------ child
@@ -120,7 +112,7 @@ def _env() -> dict[str, str]:
 
 
 def plan_in_subprocess(fmt: str, kwargs: dict[str, Any], reporter: Reporter | None = None) -> Any:
-    """The plan `PLANNERS[fmt](**kwargs)` would return, computed in a child process."""
+    """The plan `planner(fmt)(**kwargs)` would return, computed in a child process."""
     planner(fmt)  # unknown formats fail here, before a process starts
     reporter = reporter or NullReporter()
     with tempfile.TemporaryFile() as err:

@@ -80,6 +80,7 @@ class VideoImportResult:
     categories_reused: list[str]
     media_dir: Path | None
     report: ImportReport
+    format: str = SOURCE
 
 
 # ------------------------------------------------------------------------------ probing
@@ -262,4 +263,5 @@ def commit_video_import(project: Project, plan: VideoImportPlan, copy: bool = Tr
             if folder is not None and folder.exists():
                 shutil.rmtree(folder, ignore_errors=True)
         raise
-    return VideoImportResult(import_id, len(plan.videos), len(plan.videos), created, reused, final_dir, plan.report)
+    return VideoImportResult(import_id, len(plan.videos), len(plan.videos), created, reused, final_dir, plan.report,
+                             plan.format)

@@ -34,6 +34,7 @@ class AnnotatedFrame(NamedTuple):
     image: np.ndarray          # BGR with the overlay drawn
     prediction: Any            # the typed prediction shown on this frame (None: a window still filling)
     timings: dict[str, float]  # decode_ms (mean so far), inference_ms, draw_ms (this frame), fps, timestamp
+    name: str | None = None    # the source frame's file name (image folders), else None
 
 
 def _rgb(frame) -> np.ndarray:
@@ -99,7 +100,7 @@ def iter_annotated(runner, source: str | Path | int | FrameReader, *, draw: Draw
             draw_ms = (time.perf_counter() - t1) * 1000.0
             yield AnnotatedFrame(frame.index, image, prediction,
                                  {"decode_ms": reader.decode_ms, "inference_ms": infer_ms, "draw_ms": draw_ms,
-                                  "fps": fps, "timestamp": frame.timestamp})
+                                  "fps": fps, "timestamp": frame.timestamp}, frame.name)
     finally:
         if owned:
             reader.close()
@@ -120,15 +121,15 @@ class _EncoderThread:
                 continue  # drain so the producer never blocks
             try:
                 t0 = time.perf_counter()
-                self.writer.write(item[1], index=item[0])
+                self.writer.write(item[1], index=item[0], name=item[2])
                 self.seconds += time.perf_counter() - t0
             except BaseException as exc:  # noqa: BLE001 - re-raised by close() in the caller's thread
                 self.error = exc
 
-    def put(self, index: int, image: np.ndarray) -> None:
+    def put(self, index: int, image: np.ndarray, name: str | None = None) -> None:
         if self.error is not None:
             raise self.error
-        self._queue.put((index, image))
+        self._queue.put((index, image, name))
 
     def close(self) -> None:
         self.shutdown()
@@ -150,7 +151,9 @@ def run_inference(runner, draw: DrawFn | None, source: str | Path | int, out_pat
     image folder). Reports progress; stops early (keeping what was written) on a stop request.
 
     Returns frames, total, stopped, out_path, fps (overall), timings_ms {decode, inference,
-    draw, encode} (mean per frame), detections (kept by the threshold), backend and batch_size.
+    draw, encode} (mean per frame), detections (kept by the threshold), backend, batch_size and
+    input_ended ({"frame", "of", "message"} when the input ran out before the frame count its
+    header claims, also logged as a warning; else None).
     """
     reporter = reporter or NullReporter()
     reader = FrameReader(source, queue_size=2 * batch_size + 2, max_frames=max_frames)
@@ -167,7 +170,7 @@ def run_inference(runner, draw: DrawFn | None, source: str | Path | int, out_pat
         for item in iter_annotated(runner, reader, draw=draw, batch_size=batch_size,
                                    score_threshold=score_threshold, classes=classes, show_fps=show_fps,
                                    should_stop=reporter.should_stop):
-            encoder.put(item.index, item.image)
+            encoder.put(item.index, item.image, item.name)
             done += 1
             infer_ms += item.timings["inference_ms"]
             draw_ms += item.timings["draw_ms"]
@@ -185,12 +188,16 @@ def run_inference(runner, draw: DrawFn | None, source: str | Path | int, out_pat
     wall = time.perf_counter() - t_start
     stopped = reporter.should_stop() and (total is None or done < total)
     n = max(done, 1)
+    short = reader.ended_early
+    if short is not None:
+        reporter.log(reader.shortfall(), level="warning")
     result = {"frames": done, "total": total, "stopped": stopped, "out_path": str(out),
               "output": "video" if isinstance(writer, VideoWriter) else "images", "wall_s": round(wall, 3),
               "fps": round(done / wall, 3) if wall > 0 else 0.0,
               "timings_ms": {"decode": round(reader.decode_ms, 3), "inference": round(infer_ms / n, 3),
                              "draw": round(draw_ms / n, 3), "encode": round(1000.0 * encoder.seconds / n, 3)},
-              "detections": detections, "backend": runner.backend, "batch_size": batch_size}
+              "detections": detections, "backend": runner.backend, "batch_size": batch_size,
+              "input_ended": {"frame": short[0], "of": short[1], "message": reader.shortfall()} if short else None}
     if done:
         reporter.artifact("annotated_" + result["output"], str(out), frames=done)
     return result

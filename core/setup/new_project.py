@@ -1,9 +1,9 @@
 """Create a project with its first data, split and run in one go (what the new-project wizard's
 Finish does), leaving nothing behind when a step fails.
 
-Order: the project folder and database are created, the data is imported (one transaction:
-`commit_import`, `commit_video_import` or the built-in sample data), the images are split into
-train/val, and the first run is created with its spec. If any step fails, the folders this call
+Order: the project folder and database are created, the data is imported (one transaction: the
+plan's format commits it, see `core.datasets.formats`; or the family's built-in sample data),
+the images are split into train/val, and the first run is created with its spec. If any step fails, the folders this call
 made are removed again (an empty folder that existed before is emptied, not removed) and the
 error is raised: a half-made project never stays on disk.
 """
@@ -17,12 +17,12 @@ from typing import Any
 from core.jobs.reporter import NullReporter, Reporter
 from core.project.store import Project
 
-DATA_KINDS = ("none", "sample", "plan", "videos")
+DATA_KINDS = ("none", "sample", "plan", "videos")   # "videos": the same as "plan" (a plan says its format)
 
 
 @dataclass
 class DataSource:
-    kind: str = "none"              # see DATA_KINDS: "plan" is an ImportPlan, "videos" a VideoImportPlan
+    kind: str = "none"              # see DATA_KINDS: "plan" is a plan of any import format (images or videos)
     plan: Any = None
     copy: bool = True               # copy media into the project (False: reference them in place)
     sample_images: int = 200
@@ -119,24 +119,34 @@ def create_project(request: NewProjectRequest, reporter: Reporter | None = None)
 def _import(project: Project, data: DataSource, result: NewProjectResult, reporter: Reporter) -> None:
     if data.kind not in DATA_KINDS:
         raise ValueError(f"unknown data kind {data.kind!r}")
+    from core.datasets.formats import format_of
+
     if data.kind == "sample":
-        from core.datasets.sample import import_sample_data
+        r = _import_sample(project, data, reporter)
+    elif data.kind in ("plan", "videos"):
+        fmt = format_of(data.plan)
+        what = "videos" if fmt.videos else "images"
+        reporter.log(f"Importing {len(getattr(data.plan, what))} {what}...")
+        r = fmt.commit(project, data.plan, copy=data.copy, reporter=reporter)
+    else:
+        return
+    if format_of(r).videos:
+        result.videos = r.videos
+    else:
+        result.images, result.annotations = r.images, r.annotations
+    result.report, result.categories = r.report, r.categories_created
 
-        reporter.log(f"Generating and importing {data.sample_images} sample images...")
-        r = import_sample_data(project, num_images=data.sample_images, size=data.sample_size, seed=data.seed,
-                               reporter=reporter)
-        result.images, result.annotations, result.report = r.images, r.annotations, r.report
-        result.categories = r.categories_created
-    elif data.kind == "plan":
-        from core.datasets.plan import commit_import
 
-        reporter.log(f"Importing {len(data.plan.images)} images...")
-        r = commit_import(project, data.plan, copy=data.copy, reporter=reporter)
-        result.images, result.annotations, result.report = r.images, r.annotations, r.report
-        result.categories = r.categories_created
-    elif data.kind == "videos":
-        from core.datasets.video_folders import commit_video_import
+def _import_sample(project: Project, data: DataSource, reporter: Reporter):
+    """The family's built-in sample data (`FamilyInfo.sample_data`, "module:function" called as
+    fn(project, num_images=, size=, seed=, reporter=) -> an import result), imported into `project`."""
+    from core.dotted import load
+    from core.errors import DataError
+    from core.families import family_info
 
-        reporter.log(f"Importing {len(data.plan.videos)} videos...")
-        r = commit_video_import(project, data.plan, copy=data.copy, reporter=reporter)
-        result.videos, result.report, result.categories = r.videos, r.report, r.categories_created
+    info = family_info(project.task)
+    if not info.sample_data:
+        raise DataError(f"{info.title} projects have no built-in sample data; import your own data instead.")
+    reporter.log(f"Generating and importing {data.sample_images} sample images...")
+    return load(info.sample_data)(project, num_images=data.sample_images, size=data.sample_size, seed=data.seed,
+                                  reporter=reporter)

@@ -14,6 +14,7 @@ from core.specs.base import (
     spec_from_yaml,
     load_spec_file,
     save_spec_file,
+    spec_file_task,
     validate_spec,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "spec_from_yaml",
     "load_spec_file",
     "save_spec_file",
+    "spec_file_task",
     "validate_spec",
 ]

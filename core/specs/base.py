@@ -301,26 +301,40 @@ def _yaml_lines(spec: Any, indent: int, lines: list[str]) -> None:
         lines.append(f"{pad}{dumped}" + (f"  # {note}" if note else ""))
 
 
-def spec_from_yaml(cls: type, text: str, source: str = "the spec") -> Any:
+def _parse_yaml(text: str, source: str) -> Any:
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         subject = source[:1].upper() + source[1:]
         raise SpecError(f"{subject} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
-    return spec_from_dict(cls, data)
 
 
-def load_spec_file(cls: type, path: str | Path) -> Any:
-    p = Path(path)
+def spec_from_yaml(cls: type, text: str, source: str = "the spec") -> Any:
+    return spec_from_dict(cls, _parse_yaml(text, source))
+
+
+def _read_spec_file(p: Path) -> str:
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(f"The spec file {p} does not exist.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"The spec file {p} cannot be read: {exc}") from exc
-    return spec_from_yaml(cls, text, source=str(p))
+
+
+def load_spec_file(cls: type, path: str | Path) -> Any:
+    p = Path(path)
+    return spec_from_yaml(cls, _read_spec_file(p), source=str(p))
+
+
+def spec_file_task(path: str | Path) -> str | None:
+    """The `task:` a spec file names (None when it names none); SpecError when it cannot be read."""
+    p = Path(path)
+    data = _parse_yaml(_read_spec_file(p), str(p))
+    task = data.get("task") if isinstance(data, dict) else None
+    return (str(task).strip() or None) if task is not None else None
 
 
 def save_spec_file(spec: Any, path: str | Path) -> None:

@@ -1,9 +1,13 @@
 """Frame sources for inference and the preview: a video file, a folder of images, a single
 image, or a camera index — read by `FrameReader`, which decodes ahead on a background thread
-into a bounded queue and yields `Frame(index, image_bgr, timestamp)`.
+into a bounded queue and yields `Frame(index, image_bgr, timestamp, name)` (`name`: the image's
+file name when the source is a folder or an image, None for videos and cameras).
 
 Files and folders know their frame count and can seek; cameras cannot. A source that cannot be
-opened (or an image that cannot be decoded) raises `DataError` with the file's name.
+opened (or an image that cannot be decoded) raises `DataError` with the file's name. A video
+whose frames end before the count its header claims (a truncated or damaged file) ends the
+iteration early; `FrameReader.ended_early` then says where, and `shortfall()` says it as a
+sentence, so a short output never passes for a complete one.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ class Frame(NamedTuple):
     index: int
     image: np.ndarray      # BGR uint8 (H, W, 3)
     timestamp: float       # seconds from the start of the source
+    name: str | None = None  # the image file's name for folders and images; None for videos and cameras
 
 
 class _Source:
@@ -37,6 +42,8 @@ class _Source:
     fps: float | None = None
 
     def read(self) -> np.ndarray | None: ...
+    def name(self, index: int) -> str | None:
+        return None
     def seek(self, index: int) -> None: ...
     def close(self) -> None: ...
 
@@ -81,6 +88,9 @@ class _FolderSource(_Source):
         if image is None:
             raise DataError(f"Cannot decode the image {path}; remove it or replace it with a readable file.")
         return image
+
+    def name(self, index: int) -> str | None:
+        return self.files[index].name
 
     def seek(self, index: int) -> None:
         self.pos = index
@@ -137,6 +147,7 @@ class FrameReader:
         self._thread: threading.Thread | None = None
         self._next = 0
         self._decode_s, self._decoded = 0.0, 0
+        self._ended_early: tuple[int, int] | None = None
         self._t0 = time.monotonic()
         self._start(0)
 
@@ -147,6 +158,22 @@ class FrameReader:
         if self.max_frames is not None:
             return self.max_frames if n is None else min(n, self.max_frames)
         return n
+
+    @property
+    def ended_early(self) -> tuple[int, int] | None:
+        """(frames read, frames the source claims) when the source ran out before its claimed
+        count (a truncated or damaged video); None while reading, or when it ended where it said."""
+        return self._ended_early
+
+    def shortfall(self) -> str | None:
+        """`ended_early` as a sentence for the user (None when the input was complete)."""
+        if self._ended_early is None:
+            return None
+        read, claimed = self._ended_early
+        path = getattr(self._source, "path", None)
+        subject = path.name if isinstance(path, Path) else "the video"
+        return (f"The input ended at frame {read} of {claimed}: {subject} holds fewer frames than its header "
+                f"claims (it is truncated or damaged), so only its first {read} frames were processed.")
 
     @property
     def decode_ms(self) -> float:
@@ -164,10 +191,13 @@ class FrameReader:
                 t0 = time.perf_counter()
                 image = self._source.read()
                 if image is None:
+                    claimed = self._source.frame_count
+                    if claimed is not None and index < claimed:
+                        self._ended_early = (index, claimed)   # read by the consumer after _END
                     break
                 self._decode_s += time.perf_counter() - t0
                 self._decoded += 1
-                if not self._put(Frame(index, image, self._timestamp(index))):
+                if not self._put(Frame(index, image, self._timestamp(index), self._source.name(index))):
                     return
                 index += 1
         except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
@@ -186,6 +216,7 @@ class FrameReader:
 
     def _start(self, index: int) -> None:
         self._stop.clear()
+        self._ended_early = None
         self._thread = threading.Thread(target=self._run, args=(index,), name="studio-frame-reader", daemon=True)
         self._thread.start()
 

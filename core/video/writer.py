@@ -4,6 +4,12 @@
 Every frame handed to `write` is written: frames of another size than the first are resized
 to it (a container holds one frame size). A video is written to a hidden partial file and
 moved into place on `close`, so a reader never sees half a video; `abort` discards it.
+
+An image folder keeps the input's file names when the frames come with one (an image folder
+in: `street.jpg` becomes `street.png`, the same stem with the writer's extension) and numbers
+them `000000.png`... otherwise (videos, cameras). Two inputs with the same stem (`a.jpg`,
+`a.png`) would overwrite each other: the first keeps `a.png`, a later one gets its source
+suffix added (`a_png.png`), then a counter (`a_png_2.png`) if even that is taken.
 """
 from __future__ import annotations
 
@@ -40,7 +46,8 @@ class VideoWriter:
             raise DataError(f"Cannot write the video {self.path} with codec {self.fourcc!r}; choose an .mp4 or "
                             ".avi output, or an image folder.")
 
-    def write(self, frame_bgr: np.ndarray, index: int | None = None) -> None:
+    def write(self, frame_bgr: np.ndarray, index: int | None = None, name: str | None = None) -> None:
+        """Append a frame (`index` and `name` are for image folders; a video ignores them)."""
         if self._writer is None:
             self._open(frame_bgr)
         if (frame_bgr.shape[1], frame_bgr.shape[0]) != self.size:
@@ -71,17 +78,35 @@ class VideoWriter:
 
 
 class ImageFolderWriter:
-    """Writes frame `index` as `<folder>/<index:06d><ext>` (PNG by default: lossless)."""
+    """Writes a frame as `<folder>/<stem of name><ext>` when it has a source name, else as
+    `<folder>/<index:06d><ext>` (PNG by default: lossless). See the module docstring for clashes."""
 
     def __init__(self, folder: str | Path, ext: str = ".png") -> None:
         self.path = Path(folder)
         self.ext = ext if ext.startswith(".") else f".{ext}"
         self.frames_written = 0
+        self._used: set[str] = set()     # names written so far, lower-cased (case-insensitive disks)
         self.path.mkdir(parents=True, exist_ok=True)
 
-    def write(self, frame_bgr: np.ndarray, index: int | None = None) -> None:
+    def target(self, index: int, name: str | None) -> Path:
+        """Where a frame goes (and reserve the name)."""
+        if not name:
+            file = f"{index:06d}{self.ext}"
+        else:
+            source = Path(name)
+            file = f"{source.stem}{self.ext}"
+            if file.lower() in self._used and source.suffix:
+                file = f"{source.stem}_{source.suffix.lstrip('.')}{self.ext}"
+            base, k = Path(file).stem, 2
+            while file.lower() in self._used:
+                file = f"{base}_{k}{self.ext}"
+                k += 1
+        self._used.add(file.lower())
+        return self.path / file
+
+    def write(self, frame_bgr: np.ndarray, index: int | None = None, name: str | None = None) -> None:
         index = self.frames_written if index is None else index
-        target = self.path / f"{index:06d}{self.ext}"
+        target = self.target(index, name)
         if not cv2.imwrite(str(target), frame_bgr):
             raise DataError(f"Cannot write the image {target}; check the folder's permissions and free space.")
         self.frames_written += 1

@@ -5,10 +5,14 @@ import argparse
 import json
 import sys
 
+from core.datasets.formats import FORMATS, import_format, input_names
 from core.errors import DataError
 from core.project import Project
 
-IMPORT_FORMATS = ("coco", "labelme", "kitti", "image_folders", "video_folders")
+
+def _input_help(name: str) -> str:
+    """--NAME's help: what each format that takes it wants there."""
+    return "; ".join(f"{f.name}: {f.input(name).help}" for f in FORMATS.values() if name in f.flags)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,18 +20,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     dsub = p.add_subparsers(dest="action", metavar="ACTION")
     dsub.required = True
 
-    imp = dsub.add_parser("import", help="import labeled images (one transaction; a validation report first)")
+    imp = dsub.add_parser("import", help="import labeled data (one transaction; a validation report first)")
     imp.add_argument("dir", help="the project folder")
-    imp.add_argument("--format", required=True, choices=IMPORT_FORMATS)
-    imp.add_argument("--annotations", help="COCO: the annotations .json file")
-    imp.add_argument("--images", help="COCO: folder that image file_names are relative to (default: the json's "
-                                      "folder); labelme: the folder of images and their .json files; kitti: the "
-                                      "images folder; image_folders: the folder of one subfolder per class")
-    imp.add_argument("--labels", help="KITTI: the folder of label .txt files (one per image)")
-    imp.add_argument("--videos", help="video_folders: the folder of one subfolder per action, holding videos "
-                                      "(wave/clip1.mp4) or frame folders (wave/clip1/rgb/000001.png)")
+    imp.add_argument("--format", required=True, choices=tuple(FORMATS),
+                     help="; ".join(f"{f.name}: {f.short}" for f in FORMATS.values()))
+    for name in input_names():
+        kinds = {f.input(name).metavar for f in FORMATS.values() if name in f.flags}
+        imp.add_argument(f"--{name}", metavar=kinds.pop() if len(kinds) == 1 else "PATH", help=_input_help(name))
     imp.add_argument("--link", action="store_true",
-                     help="reference the images where they are instead of copying them into the project")
+                     help="reference the files where they are instead of copying them into the project")
     imp.add_argument("--dry-run", action="store_true", help="print the validation report; write nothing")
     imp.add_argument("--report-json", action="store_true", help="print the full report as JSON")
     imp.set_defaults(func=_import)
@@ -37,7 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("--format", default="coco", choices=("coco",))
     exp.add_argument("out", help="the .json file to write")
     exp.add_argument("--split", choices=("train", "val", "test"), help="only this split (default: every image)")
-    exp.add_argument("--images-root", help="make file_names relative to this folder (default: the project's media)")
+    names = exp.add_mutually_exclusive_group()
+    names.add_argument("--with-images", metavar="DIR",
+                       help="copy the images into DIR and make file_names relative to it (default: keep the names "
+                            "the data came with, to re-import with the original images folder)")
+    names.add_argument("--images-root", metavar="DIR",
+                       help="make file_names the paths of the project's stored images relative to DIR")
     exp.set_defaults(func=_export)
 
     spl = dsub.add_parser("split", help="assign images to train/val/test (deterministic for a seed)")
@@ -53,63 +59,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.set_defaults(func=_stats)
 
 
-def _planner_kwargs(args: argparse.Namespace) -> dict:
-    """The planner's keyword arguments (core.datasets.plan_process.PLANNERS) from the flags."""
-    if args.format == "coco":
-        if not args.annotations:
-            raise DataError("A COCO import needs --annotations FILE (the instances .json).")
-        return {"annotations_file": args.annotations, "images_dir": args.images}
-    if args.format == "kitti":
-        if not args.images or not args.labels:
-            raise DataError("A KITTI import needs --images DIR and --labels DIR.")
-        return {"images_dir": args.images, "labels_dir": args.labels}
-    if args.format == "video_folders":
-        if not args.videos:
-            raise DataError("A video_folders import needs --videos DIR (one subfolder per action, holding videos "
-                            "or frame folders).")
-        return {"root_dir": args.videos}
-    if not args.images:
-        raise DataError("A labelme import needs --images DIR (the folder of images and their .json files)."
-                        if args.format == "labelme" else
-                        "An image_folders import needs --images DIR (one subfolder per class).")
-    return {"images_dir": args.images} if args.format == "labelme" else {"root_dir": args.images}
-
-
 def _import(args: argparse.Namespace) -> int:
-    from core.datasets.plan import commit_import, reconcile
-    from core.datasets.plan_process import planner
-    from core.datasets.video_folders import commit_video_import, reconcile_videos
     from core.families import family_info
 
-    videos = args.format == "video_folders"
+    fmt = import_format(args.format)
+    values = {name: getattr(args, name) for name in input_names()}
     with Project.open(args.dir) as project:
         info = family_info(project.task)
-        if args.format not in info.import_formats:
-            raise DataError(f"{info.title} projects import {', '.join(info.import_formats)}, not {args.format}.")
-        plan = planner(args.format)(**_planner_kwargs(args))
+        if fmt.name not in info.import_formats:
+            raise DataError(f"{info.title} projects import {', '.join(info.import_formats)}, not {fmt.name}.")
+        stray = [f"--{n}" for n, v in values.items() if v and n not in fmt.flags]
+        if stray:
+            raise DataError(f"A {fmt.name} import does not take {', '.join(stray)}; it takes "
+                            f"{', '.join('--' + n for n in fmt.flags)}.")
+        problem = fmt.problem(values, cli=True)
+        if problem:
+            raise DataError(problem)
+        plan = fmt.reconcile(project, fmt.plan(fmt.kwargs(values)), copy=not args.link)
+        _print_report(plan.report, args.report_json)
+        plan.report.raise_if_rejected()    # a refused import, dry run or not: the sentence and exit code 2
         if args.dry_run:
-            plan = reconcile_videos(project, plan, not args.link) if videos else reconcile(project, plan)
-            _print_report(plan.report, args.report_json)
-            c = plan.counts
-            adds = (f"{c['videos']} clip(s) of {c['frames']} frames" if videos else
-                    f"{c['images']} image(s), {c['annotations']} annotation(s)")
-            new = plan.categories if videos else plan.new_categories
-            verdict = ("would be refused" if plan.report.has_rejections else
-                       f"would add {adds}; new categories: {', '.join(new or []) or 'none'}")
-            print(f"Dry run: nothing written. The import {verdict}.")
-            return 1 if plan.report.has_rejections else 0
-        commit = commit_video_import if videos else commit_import
-        result = commit(project, plan, copy=not args.link)
-        _print_report(result.report, args.report_json)
-        added = result.videos if videos else result.images
-        if added == 0:
+            adds = fmt.adds(plan)
+            print("Dry run: nothing written. The import " + (f"would add {adds}." if adds else
+                  "would add nothing new: everything usable is already in the project."))
+            return 0
+        result = fmt.commit(project, plan, copy=not args.link)
+        if fmt.added(result) == 0:
             print(f"Nothing new was imported: everything usable is already in the project (the report is kept as "
                   f"import {result.import_id}).")
             return 0
         where = "referenced in place" if args.link else f"copied into {result.media_dir}"
-        what = (f"{result.videos} video clip(s) ({where})" if videos else
-                f"{result.images} image(s) ({where}) and {result.annotations} annotation(s)")
-        print(f"Imported {what} as import {result.import_id}; categories new: "
+        print(f"Imported {fmt.result_text(result)} (import {result.import_id}, {where}); categories new: "
               f"{', '.join(result.categories_created) or 'none'}, reused: {', '.join(result.categories_reused) or 'none'}.")
     return 0
 
@@ -122,10 +102,11 @@ def _export(args: argparse.Namespace) -> int:
     from core.datasets.coco import export_coco
 
     with Project.open(args.dir) as project:
-        summary = export_coco(project, args.out, split=args.split, images_root=args.images_root)
+        summary = export_coco(project, args.out, split=args.split, images_root=args.images_root,
+                              with_images=args.with_images)
     print(f"Wrote {summary['path']}: {summary['images']} image(s), {summary['annotations']} annotation(s), "
           f"{summary['categories']} categories.")
-    print(f"Image file_names are relative to {summary['images_root']} (import with --images {summary['images_root']}).")
+    print(summary["names"])
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 from core.jobs.launch import run_job
 from core.project import Project, runs
 from studio.commands.progress import completed_event, event_printer
+from studio.metric_text import metric_text, not_applicable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,13 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def print_metrics(metrics: dict[str, float], delta: dict[str, float] | None = None) -> None:
-    """One line a metric; COCO's -1 (no object of that size in the split) reads n/a."""
+    """One line a metric (see studio.metric_text: COCO's -1 reads n/a, and has no delta)."""
     width = max((len(n) for n in metrics), default=0)
     for name, value in metrics.items():
         d = (delta or {}).get(name)
-        shown = "     n/a" if value == -1 else f"{value:8.4f}"
-        print(f"  {name:<{width}} {shown}" + (f"   ({d:+.4f} vs trained model)" if d is not None and value != -1
-                                              else ""))
+        tail = f"   ({d:+.4f} vs trained model)" if d is not None and not not_applicable(value) else ""
+        print(f"  {name:<{width}} {metric_text(value):>8}" + tail)
 
 
 def _evaluate(args: argparse.Namespace) -> int:

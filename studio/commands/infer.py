@@ -44,7 +44,9 @@ def _infer(args: argparse.Namespace) -> int:
     if not last or last["event"] != "done":
         return code or 1
     t = last["timings_ms"]
-    print(f"Wrote {last['frames']} frames to {last['out_path']} on {last['backend']}: {last['fps']:.1f} FPS "
+    ended = last.get("input_ended")
+    short = f" (the input ended at frame {ended['frame']} of {ended['of']})" if ended else ""
+    print(f"Wrote {last['frames']} frames{short} to {last['out_path']} on {last['backend']}: {last['fps']:.1f} FPS "
           f"(decode {t['decode']:.1f} ms, inference {t['inference']:.1f} ms, draw {t['draw']:.1f} ms, "
           f"encode {t['encode']:.1f} ms per frame)")
     return 0

@@ -7,6 +7,7 @@ import json
 from core.jobs.events import read_events
 from core.project import Project, runs
 from core.project.run_summary import effective_status, run_summary  # noqa: F401 - also used by importers
+from studio.metric_text import metric_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,14 +37,13 @@ def _list(args: argparse.Namespace) -> int:
     if not rows:
         print("No runs yet. Start one with: studio train DIR")
         return 0
-    widths = [max(6, len(n)) for n in names]
-    print(f"{'run':<16} {'status':<12} {'step':>12}  " + " ".join(f"{n:>{w}}" for n, w in zip(names, widths))
+    widths = [max(len(m), 6) for m in names]
+    print(f"{'run':<16} {'status':<12} {'step':>12}  " + " ".join(f"{m:>{w}}" for m, w in zip(names, widths))
           + "  ended")
     for r in rows:
-        m = r["metrics"]
-        cells = ["-" if n not in m else "n/a" if m[n] == -1 else f"{m[n]:.3f}" for n in names]
-        print(f"{r['name']:<16} {r['status']:<12} {str(r['step']) + '/' + str(r['total_steps']):>12}  "
-              + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths)) + f"  {r['ended_at'] or ''}")
+        values = " ".join(f"{metric_text(r['metrics'].get(m), 3):>{w}}" for m, w in zip(names, widths))
+        print(f"{r['name']:<16} {r['status']:<12} {str(r['step']) + '/' + str(r['total_steps']):>12}  {values}  "
+              f"{r['ended_at'] or ''}")
     return 0
 
 
@@ -68,7 +68,7 @@ def _show(args: argparse.Namespace) -> int:
     if c["points"]:
         print(f"loss: {c['first_loss']:.4f} -> {c['last_loss']:.4f} over {c['points']} logged steps")
     if summary["metrics"]:
-        print("metrics: " + "  ".join(f"{k} {v:.4f}" for k, v in summary["metrics"].items()))
+        print("metrics: " + "  ".join(f"{k} {metric_text(v)}" for k, v in summary["metrics"].items()))
     for a in summary["artifacts"]:
         print(f"artifact: {a['kind']} {a['path']} ({a['format']}, {a['precision']}, {a['size_bytes']} bytes)")
     return 0

@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.errors import SpecError
 from core.families import family_infos, get_family
-from core.specs import load_spec_file, spec_to_yaml
+from core.specs import load_spec_file, spec_file_task, spec_to_yaml
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=_default)
     c = psub.add_parser("check", help="validate a spec file")
     c.add_argument("file")
-    c.add_argument("--task", required=True, choices=[f.name for f in family_infos()])
+    c.add_argument("--task", choices=[f.name for f in family_infos()],
+                   help="the model family (default: the file's `task:`; when both are given they must agree)")
     c.set_defaults(func=_check)
 
 
@@ -37,8 +39,26 @@ def _default(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_task(file: str, task: str | None) -> str:
+    """The family a spec file is checked as: its `task:`, or `task` (--task) when the file names
+    none; a disagreement or no task at all is refused with a sentence."""
+    named = spec_file_task(file)
+    if named is not None:
+        if named not in {f.name for f in family_infos()}:
+            raise SpecError(f"{file} names the task {named!r}, which is not a model family Studio knows (one of "
+                            f"{', '.join(f.name for f in family_infos())}).")
+        if task is not None and task != named:
+            raise SpecError(f"{file} says task: {named}, not {task}; drop --task or fix the file.")
+        return named
+    if task is None:
+        raise SpecError(f"{file} does not say which model family it is for: add a `task:` line (one of "
+                        f"{', '.join(f.name for f in family_infos())}) or pass --task.")
+    return task
+
+
 def _check(args: argparse.Namespace) -> int:
-    family = get_family(args.task)
+    task = check_task(args.file, args.task)
+    family = get_family(task)
     load_spec_file(family.spec_class, args.file)
-    print(f"{args.file}: valid {args.task} spec")
+    print(f"{args.file}: valid {task} spec")
     return 0

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QFileDialog, QGroupBox, QLabel, QPushButton, QSpl
                                QWidget)
 
 from core.datasets.browse import BrowseSnapshot, browse_snapshot
+from core.datasets.formats import formats_for
 from core.families import family_info
 from studio.controllers.data_tasks import DataTask
 from studio.pages.base import Page, header
@@ -23,7 +24,7 @@ from studio.pages.data_clips import ClipsBrowser
 from studio.pages.data_details import DatasetSummary, ImageDetails
 from studio.ui.annotation_doc import doc_for_image
 from studio.ui.import_dialog import ImportDialog
-from studio.ui.import_formats import FORMATS, result_sentence
+from studio.ui.import_formats import result_sentence
 
 VIDEO_TASKS = ("action_recognition",)
 EMPTY, IMAGES, CLIPS = 0, 1, 2
@@ -138,11 +139,12 @@ class DataPage(Page):
             self.stack.setCurrentIndex(EMPTY)
             return
         info = family_info(project.task)
-        self.formats = [f for f in info.import_formats if f in FORMATS]
-        no_import = ("" if self.formats else f"Importing {', '.join(info.import_formats)} data into {info.title} "
-                     "projects is not available on this page yet.")
+        formats = formats_for(info)
+        self.formats = [f.name for f in formats]
+        tip = (f"Import {', '.join(f.short for f in formats)}: check, see the report, then commit (Ctrl+I)" if formats
+               else f"{info.title} projects take no import format yet.")
         for b in (self.actions.import_button, self.empty_import):
-            b.setToolTip(no_import or "Import COCO or labelme files: check, see the report, then commit (Ctrl+I)")
+            b.setToolTip(tip)
         self.empty_import.setEnabled(bool(self.formats))
         if project.task in VIDEO_TASKS:
             self.actions.set_enabled(bool(self.formats), False)
@@ -239,7 +241,7 @@ class DataPage(Page):
         task = DataTask(self.project.root, lambda p, _r: export_coco(p, path), "The export")
         self.actions.run(task, "Exporting…", lambda s: (
             f"Wrote {s['path']}: {s['images']:,} images, {s['annotations']:,} annotations, {s['categories']} "
-            f"categories (file names relative to {s['images_root']})."))
+            f"categories. {s['names']}"))
 
 
 PAGE = DataPage

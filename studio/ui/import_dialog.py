@@ -111,10 +111,20 @@ class ImportDialog(QDialog):
         for i in fmt.inputs:
             edit = QLineEdit()
             edit.setPlaceholderText(i.placeholder)
+            edit.setToolTip(i.help[:1].upper() + i.help[1:])
             edit.textChanged.connect(self._invalidate)
             self.edits[key][i.name] = edit
-            form.addRow(i.label, _path_row(edit, lambda _=False, e=edit, m=i.mode, t=i.label: self._browse(e, m, t)))
+            form.addRow(i.label, _path_row(edit, lambda _=False, e=edit, i=i: self._browse(e, i)))
+        for i in fmt.inputs:
+            if i.guess:   # e.g. KITTI: picking .../image_2 fills in .../label_2 when it exists
+                self.edits[key][i.guess[0]].textChanged.connect(lambda _t, k=key, n=i.name: self._guess(k, n))
         return page
+
+    def _guess(self, key: str, name: str) -> None:
+        values = {n: e.text() for n, e in self.edits[key].items()}
+        guess = FORMATS[key].guess(name, values)
+        if guess:
+            self.edits[key][name].setText(guess)
 
     # -- inputs -------------------------------------------------------------------------------
     @property
@@ -132,11 +142,11 @@ class ImportDialog(QDialog):
         """Type a path into the current format's field `name` (as a user would)."""
         self.edits[self.fmt][name].setText(text)
 
-    def _browse(self, edit: QLineEdit, mode: str, title: str) -> None:
-        if mode == "file":
-            path, _ = QFileDialog.getOpenFileName(self, title, edit.text(), "JSON (*.json);;All files (*)")
+    def _browse(self, edit: QLineEdit, item) -> None:
+        if item.kind == "file":
+            path, _ = QFileDialog.getOpenFileName(self, item.label, edit.text(), item.file_filter or "All files (*)")
         else:
-            path = QFileDialog.getExistingDirectory(self, title, edit.text())
+            path = QFileDialog.getExistingDirectory(self, item.label, edit.text())
         if path:
             edit.setText(path)
 

@@ -8,13 +8,12 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWizardPage
 
+from core.datasets.formats import formats_for
 from core.families import FamilyInfo, family_infos
 from core.families.spec_lookup import is_trainable
 from studio.wizard.widgets import Message
 
 PICTURES = Path(__file__).resolve().parents[2] / "resources" / "families"
-FORMAT_NAMES = {"coco": "COCO json", "labelme": "labelme json", "kitti": "KITTI labels",
-                "video_folders": "video folders per class", "image_folders": "image folders per class"}
 
 
 def family_trainable(name: str) -> bool:
@@ -89,7 +88,7 @@ class FamilyPage(QWizardPage):
         self.picture.setPixmap(picture(info))
         self.name.setText(info.title)
         self.summary.setText(info.summary)
-        formats = ", ".join(FORMAT_NAMES.get(f, f) for f in info.import_formats)
+        formats = ", ".join(f.short for f in formats_for(info))
         if info.sample_data:
             formats += ", or the built-in sample data"
         self.details.setText(f"<b>Model:</b> {info.model}<br><b>Data:</b> {formats}<br>"

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QGroupBox, QHBoxLayout, 
 
 from core.setup.new_project import DataSource
 from studio.wizard.background import TaskSlot
-from studio.wizard.import_sources import FORMS, SourceForm, options_for
+from studio.wizard.import_sources import SourceForm, make_forms, options_for
 from studio.wizard.import_summary import VAL_TIP, plan_summary, split_problem
 from studio.wizard.report_table import ReportTable
 from studio.wizard.widgets import Message
@@ -28,10 +28,9 @@ class ImportPage(QWizardPage):
         self.buttons: dict[str, QRadioButton] = {}
         self.group = QButtonGroup(self)
         self.stack = QStackedWidget()
-        choices = QVBoxLayout()
+        self.choices = choices = QVBoxLayout()
         choices.setSpacing(2)
-        for cls in FORMS:
-            form = cls()
+        for form in make_forms():
             self.forms[form.key] = form
             self.stack.addWidget(form)
             button = QRadioButton(form.title)
@@ -98,6 +97,9 @@ class ImportPage(QWizardPage):
     # -- options ----------------------------------------------------------------------------
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         keys = options_for(self.family_page.family())
+        for key in keys:      # in the family's order
+            self.choices.removeWidget(self.buttons[key])
+            self.choices.addWidget(self.buttons[key])
         for key, button in self.buttons.items():
             button.setVisible(key in keys)
         if self.current_key() not in keys:
@@ -241,8 +243,7 @@ class ImportPage(QWizardPage):
         if form.key == "skip":
             return DataSource("none")
         plan = self.checked_plan()
-        return DataSource("videos" if form.key == "video_folders" else "plan", plan, copy=self.copy.isChecked(),
-                          val_fraction=val)
+        return DataSource("plan", plan, copy=self.copy.isChecked(), val_fraction=val)
 
     def describe(self) -> str:
         form = self.current_form()

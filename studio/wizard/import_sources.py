@@ -1,13 +1,14 @@
-"""The import page's source forms, one per data option: what to pick, what is missing, and the
-planner to run (off the GUI thread) for the picked files. Planners write nothing."""
+"""The import page's source forms, one per data option: a form per import format of the
+registry (`core.datasets.formats`: what to pick, what is missing, the planner to run off the GUI
+thread), the family's built-in sample data, and "skip". Planners write nothing."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QSpinBox, QWidget
 
+from core.datasets.formats import FORMATS, ImportFormat, formats_for
 from studio.wizard.widgets import PathField
 
 Planner = Callable[..., Any]   # planner(reporter=...) -> ImportPlan | VideoImportPlan
@@ -24,12 +25,13 @@ class SourceForm(QWidget):
     copy_option = True      # media can be copied or referenced
     splits = True           # a validation split applies
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, blurb: str | None = None):
         super().__init__(parent)
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
-        if self.blurb:
-            text = QLabel(self.blurb)
+        blurb = self.blurb if blurb is None else blurb
+        if blurb:
+            text = QLabel(blurb)
             text.setWordWrap(True)
             text.setProperty("role", "hint")
             self.form.addRow(text)
@@ -52,7 +54,7 @@ class SourceForm(QWidget):
         return None
 
     def kwargs(self) -> dict:
-        """The planner's keyword arguments (see core.datasets.plan_process.PLANNERS[key])."""
+        """The planner's keyword arguments."""
         raise NotImplementedError
 
     def planner(self) -> Planner:
@@ -67,111 +69,34 @@ class SourceForm(QWidget):
         return plan
 
 
-def _missing_dir(text: str, what: str) -> str | None:
-    if not text:
-        return f"Choose the {what}."
-    if not Path(text).expanduser().is_dir():
-        return f"The {what} {text} does not exist."
-    return None
+class FormatForm(SourceForm):
+    """The form of one import format: a path field per input the registry lists."""
 
+    def __init__(self, fmt: ImportFormat, parent: QWidget | None = None):
+        self.fmt = fmt
+        self.key, self.title = fmt.name, fmt.title
+        self.splits = not fmt.videos        # clips are split when action training arrives
+        super().__init__(parent, blurb=fmt.blurb)
+        for i in fmt.inputs:
+            field = self.add_path(i.name, f"{i.label}:", i.kind, f"Choose the {i.what}", i.placeholder, i.file_filter)
+            field.setToolTip(i.help[:1].upper() + i.help[1:])
+        for i in fmt.inputs:
+            if i.guess:   # KITTI: picking .../image_2 fills in .../label_2 beside it when that exists
+                self.fields[i.guess[0]].changed.connect(lambda _t, name=i.name: self._guess(name))
 
-class CocoForm(SourceForm):
-    key, title = "coco", "COCO (annotations .json + images folder)"
-    blurb = "A COCO instances (or person_keypoints) file and the folder its image file_names are relative to."
+    def values(self) -> dict[str, str]:
+        return {k: f.text() for k, f in self.fields.items()}
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.add_path("annotations", "&Annotations file:", "file", "Choose the COCO annotations file",
-                      "instances_train.json", "COCO json (*.json);;All files (*)")
-        self.add_path("images", "I&mages folder:", "dir", "Choose the images folder",
-                      "leave empty: the json's folder")
-
-    def problem(self) -> str | None:
-        ann = self.fields["annotations"].text()
-        if not ann:
-            return "Choose the COCO annotations .json file."
-        if not Path(ann).expanduser().is_file():
-            return f"The annotations file {ann} does not exist."
-        images = self.fields["images"].text()
-        return _missing_dir(images, "images folder") if images else None
-
-    def kwargs(self) -> dict:
-        return {"annotations_file": self.fields["annotations"].text(),
-                "images_dir": self.fields["images"].text() or None}
-
-
-class LabelmeForm(SourceForm):
-    key, title = "labelme", "labelme (images with their .json files)"
-    blurb = "A folder (searched recursively) of images and the labelme .json file beside each."
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.add_path("folder", "&Folder:", "dir", "Choose the labelme folder")
+    def _guess(self, name: str) -> None:
+        guess = self.fmt.guess(name, self.values())
+        if guess:
+            self.fields[name].setText(guess)
 
     def problem(self) -> str | None:
-        return _missing_dir(self.fields["folder"].text(), "labelme folder")
+        return self.fmt.problem(self.values()) or None
 
     def kwargs(self) -> dict:
-        return {"images_dir": self.fields["folder"].text()}
-
-
-class KittiForm(SourceForm):
-    key, title = "kitti", "KITTI (images folder + labels folder)"
-    blurb = "KITTI object labels: one <image name>.txt per image (e.g. image_2/ and label_2/). Boxes only."
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.add_path("images", "I&mages folder:", "dir", "Choose the KITTI images folder", ".../image_2")
-        self.add_path("labels", "&Labels folder:", "dir", "Choose the KITTI labels folder", ".../label_2")
-        self.fields["images"].changed.connect(self._guess_labels)
-
-    def _guess_labels(self, text: str) -> None:
-        """Picking .../image_2 fills in .../label_2 beside it when that exists and nothing is typed."""
-        images = Path(text).expanduser()
-        if self.fields["labels"].text() or not images.name:
-            return
-        guess = images.parent / images.name.replace("image", "label")
-        if guess != images and guess.is_dir():
-            self.fields["labels"].setText(str(guess))
-
-    def problem(self) -> str | None:
-        return _missing_dir(self.fields["images"].text(), "images folder") or \
-            _missing_dir(self.fields["labels"].text(), "labels folder")
-
-    def kwargs(self) -> dict:
-        return {"images_dir": self.fields["images"].text(), "labels_dir": self.fields["labels"].text()}
-
-
-class ImageFoldersForm(SourceForm):
-    key, title = "image_folders", "Image folders (one subfolder per class)"
-    blurb = "A folder with one subfolder per class (e.g. palm/, fist/), the images of that class inside."
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.add_path("folder", "&Folder:", "dir", "Choose the folder of class folders")
-
-    def problem(self) -> str | None:
-        return _missing_dir(self.fields["folder"].text(), "folder")
-
-    def kwargs(self) -> dict:
-        return {"root_dir": self.fields["folder"].text()}
-
-
-class VideoFoldersForm(SourceForm):
-    key, title = "video_folders", "Video folders (one subfolder per action)"
-    blurb = ("A folder with one subfolder per action class, holding videos (wave/clip1.mp4) or frame folders "
-             "(wave/clip1/rgb/000001.png). Each video becomes one clip of its class.")
-    splits = False
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.add_path("folder", "&Folder:", "dir", "Choose the folder of action folders")
-
-    def problem(self) -> str | None:
-        return _missing_dir(self.fields["folder"].text(), "folder")
-
-    def kwargs(self) -> dict:
-        return {"root_dir": self.fields["folder"].text()}
+        return self.fmt.kwargs(self.values())
 
 
 class SampleForm(SourceForm):
@@ -214,12 +139,15 @@ class SkipForm(SourceForm):
     splits = False
 
 
-FORMS = (CocoForm, LabelmeForm, KittiForm, VideoFoldersForm, ImageFoldersForm, SampleForm, SkipForm)
+def make_forms() -> list[SourceForm]:
+    """A form per registry format, then the sample data and skip (every family's options among them)."""
+    return [FormatForm(fmt) for fmt in FORMATS.values()] + [SampleForm(), SkipForm()]
 
 
 def options_for(info) -> list[str]:
-    """The form keys a family offers, in the order shown."""
-    keys = [k for k in (f.key for f in FORMS) if k in info.import_formats]
-    if info.name == "instance_segmentation":
+    """The form keys a family offers, in the order shown: its import formats (in its order), its
+    built-in sample data when it has some (`FamilyInfo.sample_data`), and skip."""
+    keys = [f.name for f in formats_for(info)]
+    if info.sample_data:
         keys.append("sample")
     return keys + ["skip"]
