@@ -144,6 +144,6 @@ def test_a_stopped_evaluation_stores_nothing(trained):
     _, proj = trained
     with Project.open(proj) as project:
         before = project.conn.execute("SELECT count(*) FROM metrics").fetchone()[0]
-        with pytest.raises(JobStopped, match="nothing was stored"):
+        with pytest.raises(JobStopped, match="no metrics were stored"):
             evaluate_artifact(project, "r1", None, "val", "pytorch", stopping)
         assert project.conn.execute("SELECT count(*) FROM metrics").fetchone()[0] == before

@@ -45,8 +45,11 @@ def column(table, title: str) -> int:
 def test_lists_the_trained_checkpoint_with_its_metrics(page):
     assert page.run_combo.currentText() == "r"
     table = page.table
-    assert table.rowCount() == 1
+    assert table.rowCount() == 2                     # the trained model (last) first, then the best checkpoint
     assert table.item(0, column(table, "Kind")).text() == "Checkpoint (trained model)"
+    assert table.item(1, column(table, "Kind")).text() == "Checkpoint (best, step 2)"
+    assert table.item(1, column(table, "File")).text() == "best.pt"
+    assert table.item(1, column(table, "AP")).text() == table.item(0, column(table, "AP")).text()  # same step
     assert table.item(0, column(table, "File")).text() == "model.pt"
     assert table.item(0, column(table, "Precision")).text() == "FP32"
     assert table.item(0, column(table, "Size")).text().endswith("MB")
@@ -65,7 +68,7 @@ def test_export_job_adds_an_onnx_row_with_its_delta(page, qtbot):
     assert not page.export_panel.button.isEnabled()                  # one export of a run at a time
     qtbot.waitUntil(lambda: not job.is_active, timeout=JOB_TIMEOUT_MS)
     assert job.status == "done", job.message
-    qtbot.waitUntil(lambda: page.table.rowCount() == 2)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 3)
     assert changed, "artifacts_changed is emitted after the export"
 
     table, row = page.table, page.table.row_of("onnx")

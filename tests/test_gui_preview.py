@@ -9,7 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from core.datasets.synthetic import generate_video
+from core.families.base import Window
 from core.families.instance_segmentation.family import FAMILY
+from core.predictions import Instances
 from core.runtime.tensorrt_backend import tensorrt_available
 from core.runtime.torch_backend import TorchRunner
 from optimize_preview_support import trained_project_copy
@@ -150,7 +152,7 @@ def test_threshold_and_class_filter_redraw_a_paused_frame_without_inference(page
 
     page.score.slider.setValue(0)
     wait_frame(qtbot, page, lambda f: f.redraw and f.detections == before.detections)
-    labels = np.asarray(before.prediction["labels"])
+    labels = before.prediction.labels
     one = int(labels[0])
     for cid in page.classes.names():                                 # keep only one class
         item = page.classes.item_for(cid)
@@ -224,8 +226,12 @@ class _InstantRunner:
         import time
 
         time.sleep(0.004)                               # ~250 frames a second
-        return [{"boxes": np.zeros((0, 4), np.float32), "scores": np.zeros(0, np.float32),
-                 "labels": np.zeros(0, np.int64)} for _ in images]
+        return [Instances.empty() for _ in images]
+
+    window = Window()
+
+    def draw(self, frame, prediction, score_threshold=0.5, classes=None):
+        return frame
 
     def close(self):
         pass

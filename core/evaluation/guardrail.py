@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.models.checkpoint_files import MODEL_FILE as FINAL_CHECKPOINT
 from core.project import Project, runs
 from core.project.runs import ArtifactRecord, RunRecord
 
 MODEL_KINDS = ("checkpoint", "onnx", "engine")
-from core.models.checkpoint_files import MODEL_FILE as FINAL_CHECKPOINT  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,11 @@ class ArtifactSummary:
 
 
 def reference_artifact(project: Project, run: RunRecord) -> ArtifactRecord | None:
-    """The run's trained-model artifact: the final `model.pt` checkpoint, else the newest checkpoint."""
+    """The run's trained-model artifact: the final `model.pt` checkpoint ("last"), else the newest
+    checkpoint that is not the best one."""
     checkpoints = runs.artifacts(project, run.id, kind="checkpoint")
     finals = [a for a in checkpoints if Path(a.path).name == FINAL_CHECKPOINT]
-    pick = finals or checkpoints
+    pick = finals or [a for a in checkpoints if a.meta.get("role") != "best"] or checkpoints
     return pick[-1] if pick else None
 
 
@@ -56,8 +57,18 @@ def trained_runs(project: Project) -> list[RunRecord]:
     return [r for r in runs.list_runs(project) if r.id in with_models]
 
 
+def artifact_metrics(project: Project, run: RunRecord, record: ArtifactRecord) -> dict[str, float]:
+    """An artifact's newest metrics: its own evaluation, else — for the run's best checkpoint — the
+    run's evaluation at the step it was taken."""
+    own = runs.latest_metrics(project, run.id, artifact_id=record.id)
+    if own or record.meta.get("role") != "best" or record.meta.get("step") is None:
+        return own
+    return runs.metrics_at(project, run.id, int(record.meta["step"]))
+
+
 def artifact_summaries(project: Project, run_name: str, kinds: tuple[str, ...] = MODEL_KINDS) -> list[ArtifactSummary]:
-    """Every artifact of `run_name` of these kinds, oldest first, with metrics and deltas."""
+    """Every artifact of `run_name` of these kinds with metrics and deltas: the trained model (the
+    reference) first, then the others oldest first."""
     run = runs.get_run(project, run_name)
     reference = reference_artifact(project, run)
     ref_metrics = reference_metrics(project, run, reference)
@@ -67,7 +78,7 @@ def artifact_summaries(project: Project, run_name: str, kinds: tuple[str, ...] =
             continue
         path = project.resolve(record.path)
         is_ref = reference is not None and record.id == reference.id
-        metrics = ref_metrics if is_ref else runs.latest_metrics(project, run.id, artifact_id=record.id)
+        metrics = ref_metrics if is_ref else artifact_metrics(project, run, record)
         delta = {} if is_ref else {k: v - ref_metrics[k] for k, v in metrics.items() if k in ref_metrics}
         out.append(ArtifactSummary(record, Path(path), Path(path).is_file(), is_ref, metrics, delta))
-    return out
+    return sorted(out, key=lambda s: not s.is_reference)

@@ -124,6 +124,14 @@ def latest_metrics(project: Project, run_id: int, artifact_id: int | None = None
     return {name: value for name, value in rows}
 
 
+def metrics_at(project: Project, run_id: int, step: int) -> dict[str, float]:
+    """The run's own evaluation at `step` (empty when it did not evaluate there)."""
+    rows = project.conn.execute(
+        "SELECT name, value FROM metrics WHERE run_id = ? AND artifact_id IS NULL AND step = ? ORDER BY id",
+        (run_id, step)).fetchall()
+    return {name: value for name, value in rows}
+
+
 # --- artifacts ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ArtifactRecord:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.models.checkpoint_files import step_checkpoints
+from core.models.checkpoint_files import MODEL_FILE, step_checkpoints
 from core.project import Project, runs
 from core.runtime.base import KIND_BY_SUFFIX
 
@@ -22,6 +22,7 @@ class ModelChoice:
     kind: str               # checkpoint | onnx | engine
     label: str              # "r1 · model.onnx (ONNX FP32)"
     step: int | None = None  # a step checkpoint's step
+    source: Path | None = None   # an export's checkpoint (the weights it holds); a checkpoint's own path
 
 
 def describe_file(path: str | Path, run: str | None = None) -> ModelChoice | None:
@@ -48,8 +49,11 @@ def deployable_models(project: Project) -> list[ModelChoice]:
                 continue
             seen.add(path)
             extra = f" {a.precision.upper()}" if a.precision and a.kind != "checkpoint" else ""
+            role = " best" if a.meta.get("role") == "best" else ""
+            source = path if a.kind == "checkpoint" else (
+                Path(a.meta["source"]).resolve() if a.meta.get("source") else None)
             out.append(ModelChoice(path, run.name, a.kind,
-                                   f"{run.name} · {path.name} ({KIND_LABELS[a.kind]}{extra})"))
+                                   f"{run.name} · {path.name} ({KIND_LABELS[a.kind]}{extra}{role})", source=source))
         for step, path in step_checkpoints(project.run_dir(run.name)):
             if path not in seen:
                 out.append(ModelChoice(path, run.name, "checkpoint", f"{run.name} · step {step} checkpoint", step))
@@ -57,10 +61,19 @@ def deployable_models(project: Project) -> list[ModelChoice]:
 
 
 def siblings(models: list[ModelChoice], choice: ModelChoice) -> list[ModelChoice]:
-    """The chosen model and the other final artifacts of its run (checkpoint, exports) — the
-    candidates a 'fastest back end' measurement compares. Step checkpoints hold other weights,
-    so they are compared with nothing."""
+    """The chosen model and the other artifacts holding the same weights (a checkpoint and its
+    exports) — the candidates a 'fastest back end' measurement compares. Step checkpoints, and
+    the run's best checkpoint beside its last one, hold other weights: they are not compared.
+    An export that does not say which checkpoint it came from counts as the run's last model's."""
     if choice.run is None or choice.step is not None:
         return [choice]
-    same = [m for m in models if m.run == choice.run and m.step is None and m.path != choice.path]
+    final = next((m.path for m in models if m.run == choice.run and m.kind == "checkpoint"
+                  and m.path.name == MODEL_FILE), None)
+
+    def weights(m: ModelChoice) -> Path | None:
+        return m.source or (final if m.kind != "checkpoint" else m.path)
+
+    mine = weights(choice)
+    same = [m for m in models if m.run == choice.run and m.step is None and m.path != choice.path
+            and mine is not None and weights(m) == mine]
     return [choice, *same]

@@ -94,7 +94,9 @@ class ArtifactTable(QTableWidget):
 
     def _fill_row(self, row: int, s: ArtifactSummary) -> None:
         rec = s.record
-        kind = KIND_TITLES.get(rec.kind, rec.kind) + (" (trained model)" if s.is_reference else "")
+        kind = KIND_TITLES.get(rec.kind, rec.kind) + (" (trained model)" if s.is_reference else
+                                                      f" (best, step {rec.meta.get('step')})"
+                                                      if rec.meta.get("role") == "best" else "")
         cells = [kind, Path(rec.path).name, (rec.precision or "").upper(), human_size(rec.size_bytes),
                  human_time(rec.created_at)]
         for m in self.metric_names:
