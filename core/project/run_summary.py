@@ -23,11 +23,21 @@ def latest_train_job(project: Project, run: runs.RunRecord) -> runs.JobRecord | 
     return jobs[-1] if jobs else None
 
 
+def best_point(project: Project, run: runs.RunRecord) -> dict[str, Any] | None:
+    """Where the run was best: {"step", "metric", "value", "path"} of its best checkpoint, or None."""
+    for a in reversed(runs.artifacts(project, run.id, kind="checkpoint")):
+        if a.meta.get("role") == "best" and isinstance(a.meta.get("metric"), dict):
+            m = a.meta["metric"]
+            return {"step": m.get("step"), "metric": m.get("metric"), "value": m.get("value"), "path": a.path}
+    return None
+
+
 def run_summary(project: Project, run: runs.RunRecord) -> dict:
     metrics = runs.latest_metrics(project, run.id)
     return {"name": run.name, "task": run.task, "status": effective_status(project, run), "step": run.step,
             "total_steps": run.total_steps, "parent_run": run.parent_run, "created_at": run.created_at,
-            "started_at": run.started_at, "ended_at": run.ended_at, "message": run.message, "metrics": metrics}
+            "started_at": run.started_at, "ended_at": run.ended_at, "message": run.message, "metrics": metrics,
+            "best_point": best_point(project, run)}
 
 
 def best_metrics(project: Project, run_id: int) -> dict[str, float]:

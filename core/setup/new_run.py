@@ -45,3 +45,36 @@ def create_run_from_spec(project: Project, name: str, spec: Any, parent_run: str
                     total_steps=getattr(train, "total_steps", None))
     save_spec_file(spec, project.run_dir(name) / "spec.yaml")
     return name
+
+
+def start_from_model(project: Project, name: str, spec: Any, state_dict: dict, transforms: list | None = None,
+                     parent_run: str | None = None) -> str:
+    """A new run that starts from a given model — weights plus the model transforms that made its
+    structure (a pruned model, say): its `checkpoints/start.pt`, which the trainer loads (the
+    transforms replayed first) when the run has no step checkpoint yet."""
+    from core.families import get_family
+    from core.models.checkpoint import write_checkpoint
+    from core.project import catalog
+    from core.runtime.base import categories_payload
+    from core.specs import spec_to_yaml
+    from core.training.trainer import start_checkpoint
+
+    family = get_family(project.task)
+    categories = catalog.categories(project)
+    create_run_from_spec(project, name, spec, parent_run=parent_run)
+    try:
+        write_checkpoint(start_checkpoint(project.run_dir(name)), {
+            "step": 0, "task": project.task, "spec": spec_to_yaml(spec), "categories": categories_payload(categories),
+            "transforms": list(transforms or []), "model": state_dict, "role": "start",
+            "parent_run": parent_run})
+        # the weights must fit the spec's model with those transforms: refuse now, not at train time
+        from core.models.weights import restore_model
+
+        restore_model(family, spec, categories, {"model": state_dict, "transforms": transforms}, f"run {name}'s start")
+    except BaseException:
+        import shutil
+
+        runs.delete_run(project, name)
+        shutil.rmtree(project.run_dir(name), ignore_errors=True)
+        raise
+    return name

@@ -64,6 +64,9 @@ def _show(args: argparse.Namespace) -> int:
     for key in ("name", "task", "status", "step", "total_steps", "parent_run", "started_at", "ended_at", "message"):
         if summary.get(key) is not None:
             print(f"{key}: {summary[key]}")
+    best = summary.get("best_point")
+    if best:
+        print(f"best: step {best['step']} ({best['metric']} {metric_text(best['value'])}), {best['path']}")
     c = summary["curve"]
     if c["points"]:
         print(f"loss: {c['first_loss']:.4f} -> {c['last_loss']:.4f} over {c['points']} logged steps")

@@ -12,7 +12,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from core.datasets.images import read_rgb
-from core.families.base import Family, GraphSpec, WeightLayout
+from core.families.base import Family, GraphSpec, Stage, WeightLayout
 from core.fsutil import atomic_write_text
 from core.predictions import Classification
 from core.project import catalog
@@ -109,6 +109,9 @@ class ToyColors(Family):
 
     def postprocess(self, outputs, meta, spec, categories) -> Classification:
         return Classification.from_scores(outputs["scores"], sorted(c.id for c in categories))
+
+    def stages(self, spec) -> list[Stage]:
+        return [Stage(Path(spec.model.after), spec.model.margin)] if spec.model.after else []
 
     def evaluate(self, project, split: str, predictions, spec, out_dir: Path) -> dict[str, float]:
         records = catalog.images(project, split)

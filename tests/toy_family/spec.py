@@ -19,6 +19,9 @@ class ToyModel:
     backbone: str = param("tiny", "The only architecture.", choices=("tiny",))
     pretrained: str = param("", "Weights to start from (a toy checkpoint).")
     width: int = param(4, "Channels of the first convolution.", min=1, max=64)
+    after: str = param("", "A detector artifact this classifier runs after (a cascade); empty: none.")
+    margin: float = param(0.0, "Margin around each detected box: pixels when >= 1, else a fraction of the box.",
+                          min=0.0)
 
 
 @dataclass
