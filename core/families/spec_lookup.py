@@ -10,10 +10,10 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.util
-import os
 from typing import Any
 
 from core.families import family_info, get_family
+from core.hardware import default_profile, gpu_likely  # noqa: F401 - the profile's owner, re-exported
 
 
 def is_trainable(task: str) -> bool:
@@ -49,11 +49,3 @@ def default_spec_for(task: str, profile: str = "gpu") -> Any:
         spec = cpu_sized(spec)
     return spec
 
-
-def gpu_likely() -> bool:
-    """A cheap guess (no torch) whether a CUDA GPU is present: the NVIDIA driver is loaded."""
-    return os.path.exists("/proc/driver/nvidia/version") or os.path.exists("/dev/nvidia0")
-
-
-def default_profile() -> str:
-    return "gpu" if gpu_likely() else "cpu"

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, TextIO
 
+from core.jobs.state import ended_status, final_event
+
 _SHORT = {"loss_classifier": "cls", "loss_box_reg": "box", "loss_mask": "mask", "loss_objectness": "obj",
           "loss_rpn_box_reg": "rpn"}
 
@@ -55,20 +57,11 @@ def event_printer(stream: TextIO | None = None, quiet: bool = False) -> Callable
     return on_event
 
 
-def final_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:
-    for ev in reversed(events):
-        if ev.get("event") in ("done", "error"):
-            return ev
-    return None
-
-
 def completed_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The `done` event of a job that did all its work; None when it failed or was stopped (a
     stopped job's sentence is printed here: a failure's was printed as its error event)."""
     last = final_event(events)
-    if last is None or last["event"] != "done":
-        return None
-    if last.get("status") == "stopped":
+    status = ended_status(last)
+    if status == "stopped":
         print(last.get("message") or "Stopped before it finished.", file=sys.stderr, flush=True)
-        return None
-    return last
+    return last if status == "done" else None
