@@ -51,7 +51,16 @@ def process_alive(pid: int | None) -> bool:
         return False
     except PermissionError:  # pragma: no cover - someone else's process reuses the pid
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """An ended process its parent has not reaped yet (Linux; elsewhere: False)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def job_alive(status: str, pid: int | None) -> bool:

@@ -225,5 +225,5 @@ def job_is_alive(job: JobRecord) -> bool:
 
 
 def job_status(job: JobRecord) -> str:
-    """The job's status as a user should read it ('interrupted' for a running row whose process is gone)."""
+    """The job's status as a user should read it: a running row whose process is gone reads interrupted."""
     return recorded_status(job.status, job.pid)
