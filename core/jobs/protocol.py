@@ -14,7 +14,6 @@ noise, a partial line), `parse_event_lines` reads a chunk of complete lines. The
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Iterable
 
 STOP_COMMAND = {"cmd": "stop"}
@@ -35,10 +34,9 @@ def is_stop_command(line: str | bytes) -> bool:
 
 
 def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy / torch scalars
+    """numpy / torch scalars as numbers; anything else JSON cannot write (a Path ...) as text."""
+    if hasattr(value, "item"):
         return value.item()
-    if isinstance(value, Path):
-        return str(value)
     return str(value)
 
 
