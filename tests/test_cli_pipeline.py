@@ -153,7 +153,8 @@ def test_total_steps_sizes_the_schedule_of_a_new_run(make_seg_project, tmp_path,
     # an existing run keeps its own
     capsys.readouterr()
     assert main(["train", str(project.root), "--run", "given", "--total-steps", "10"]) == 2
-    assert "Run 'given' already exists and resumes with its own spec; leave out --total-steps" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Run 'given' already exists and resumes with its own spec; leave out --total-steps" in err
 
 
 def test_an_empty_spec_file_is_refused_and_makes_no_run(make_seg_project, tmp_path, capsys):
@@ -162,6 +163,7 @@ def test_an_empty_spec_file_is_refused_and_makes_no_run(make_seg_project, tmp_pa
     empty.write_text("")
     assert main(["train", str(project.root), "--spec", str(empty), "--run", "e"]) == 2
     err = capsys.readouterr().err
-    assert f"studio: The spec file {empty} is empty" in err and "studio spec default --task instance_segmentation" in err
+    assert f"studio: The spec file {empty} is empty" in err
+    assert "studio spec default --task instance_segmentation" in err
     assert runs.list_runs(project) == [] and not project.run_dir("e").exists()
     assert main(["spec", "check", str(empty), "--task", "instance_segmentation"]) == 2

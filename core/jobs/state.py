@@ -115,8 +115,7 @@ def ended_without_word(verb: str, exit_code: int | None = None, signum: int | No
     log = f" Its log: {log_path}." if log_path else ""
     if signum:
         name = signal_name(signum)
-        cause = (" by another program or by the system (for example when memory ran out)"
-                 if signum == signal.SIGKILL else "")
+        cause = " (sent by another program, or by the system when memory ran out)" if signum == signal.SIGKILL else ""
         message = f"{who} was killed by {name}{cause} before it finished; {again}.{log}"
         return {"event": "error", "kind": "killed", "signal": name, "message": message}
     message = f"{who} ended with exit code {exit_code} without saying why; {again}.{log}"
