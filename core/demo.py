@@ -19,6 +19,7 @@ from core.families.instance_segmentation.sample_schedule import SAMPLE_SCHEDULE,
 from core.fsutil import atomic_write_text
 
 MARKER = ".studio-demo"
+STOPS_HERE = "the demo stops here and writes no report (run it again to start over)"
 EventFn = Callable[[dict[str, Any]], None]
 
 
@@ -72,12 +73,16 @@ def prepare_out_dir(out: Path) -> None:
 
 
 def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = None,
-             config: DemoConfig | None = None) -> dict[str, Any]:
+             config: DemoConfig | None = None, runner: Callable[..., tuple[int, list]] | None = None) -> dict[str, Any]:
+    """The demo in `out`. `runner` runs one job (default: `core.jobs.launch.run_job`)."""
     from core.datasets.sample import import_sample_data, sample_video
     from core.datasets.split import split_project
     from core.jobs.launch import run_job
+    from core.jobs.state import ended_status, final_event
     from core.project import Project
     from core.setup.new_run import create_run_from_spec
+
+    runner = runner or run_job
 
     config = config or (QUICK if quick else FULL)
     out = Path(out).resolve()
@@ -90,9 +95,14 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
         return lambda: timings.__setitem__(name, round(time.perf_counter() - t0, 2))
 
     def job(verb: str, **options: Any) -> dict[str, Any]:
-        code, events = run_job(verb, project_dir, say, **options)
-        last = next((e for e in reversed(events) if e.get("event") in ("done", "error")), None)
-        if code != 0 or last is None or last["event"] != "done":
+        """A stage's `done` event; a stage that failed or stopped ends the demo (no later stage,
+        no report), and so does a Ctrl+C (`JobInterrupted`, after the worker stopped)."""
+        code, events = runner(verb, project_dir, say, again=STOPS_HERE, **options)
+        last = final_event(events)
+        status = ended_status(last)
+        if status == "stopped":
+            raise StudioError(f"The demo's {verb} step was stopped before it finished; {STOPS_HERE}.")
+        if code != 0 or status != "done":
             raise StudioError(f"The demo's {verb} step failed: {(last or {}).get('message', f'exit code {code}')}")
         return last
 

@@ -72,3 +72,20 @@ class StorageError(StudioError):
     """A file could not be written: the disk is full or the folder is read-only."""
 
     kind = "storage"
+
+
+class JobInterrupted(StudioError):
+    """A signal (Ctrl+C, SIGTERM, SIGHUP) reached a launcher, which stopped its worker first.
+
+    `exit_code` is the shell's convention for that signal (128 + its number)."""
+
+    kind = "interrupted"
+
+    def __init__(self, message: str, signum: int, events: list | None = None):
+        super().__init__(message)
+        self.signum = signum
+        self.events = list(events or [])
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum

@@ -8,7 +8,7 @@ import importlib
 import logging
 import sys
 
-from core.errors import StudioError
+from core.errors import JobInterrupted, StudioError
 
 # Command modules, in the order `studio --help` lists them.
 COMMAND_MODULES = ("project", "data", "spec", "train", "evaluate", "export", "infer", "runs", "demo", "gui")
@@ -33,12 +33,23 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
+    except JobInterrupted as exc:       # its worker was stopped first (a checkpoint saved)
+        _say(f"studio: {exc}")
+        return exc.exit_code
     except StudioError as exc:
-        print(f"studio: {exc}", file=sys.stderr)
+        _say(f"studio: {exc}")
         return 2
     except KeyboardInterrupt:
-        print("studio: interrupted", file=sys.stderr)
+        _say("studio: interrupted")
         return 130
+
+
+def _say(line: str) -> None:
+    """The last line on stderr; a terminal that closed (SIGHUP) must not turn it into a traceback."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

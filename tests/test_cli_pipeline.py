@@ -147,3 +147,49 @@ def test_a_stopped_evaluation_stores_nothing(trained):
         with pytest.raises(JobStopped, match="no metrics were stored"):
             evaluate_artifact(project, "r1", None, "val", "pytorch", stopping)
         assert project.conn.execute("SELECT count(*) FROM metrics").fetchone()[0] == before
+
+
+def test_total_steps_sizes_the_schedule_of_a_new_run(make_seg_project, tmp_path, monkeypatch, capsys):
+    import yaml
+
+    import studio.commands.train as train_command
+    from core.specs import load_spec_file
+    from core.families.instance_segmentation.spec import InstanceSegmentationSpec
+
+    text = studio("spec", "default", "--task", "instance_segmentation", "--profile", "cpu", "--total-steps", "60")
+    t = yaml.safe_load(text)["train"]
+    assert (t["total_steps"], t["warmup_steps"], t["learning_rate_steps"], t["checkpoint_interval"]) == (
+        60, 6, [42, 54], 3)
+
+    started = []
+    monkeypatch.setattr(train_command, "run_job", lambda verb, root, on_event, run, **o: (
+        started.append(run) or (0, [{"event": "done", "status": "done", "step": 60}])))
+    project = make_seg_project(num_images=4)
+    studio("train", project.root, "--run", "short", "--profile", "cpu", "--total-steps", "60")
+    spec = load_spec_file(InstanceSegmentationSpec, project.run_dir("short") / "spec.yaml")
+    assert (spec.train.total_steps, spec.train.warmup_steps, spec.train.learning_rate_steps) == (60, 6, [42, 54])
+    assert runs.get_run(project, "short").total_steps == 60 and started == ["short"]
+    # a given spec is resized the same way
+    spec_file = tmp_path / "given.yaml"
+    save_spec_file(tiny_spec(total_steps=40, warmup_steps=4, learning_rate_steps=[20, 30],
+                             learning_rate_decay_levels=[0.1, 0.01]), spec_file)
+    studio("train", project.root, "--run", "given", "--spec", spec_file, "--total-steps", "80")
+    t = load_spec_file(InstanceSegmentationSpec, project.run_dir("given") / "spec.yaml").train
+    assert (t.total_steps, t.warmup_steps, t.learning_rate_steps) == (80, 8, [40, 60])
+    # an existing run keeps its own
+    capsys.readouterr()
+    assert main(["train", str(project.root), "--run", "given", "--total-steps", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "Run 'given' already exists and resumes with its own spec; leave out --total-steps" in err
+
+
+def test_an_empty_spec_file_is_refused_and_makes_no_run(make_seg_project, tmp_path, capsys):
+    project = make_seg_project(num_images=4)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert main(["train", str(project.root), "--spec", str(empty), "--run", "e"]) == 2
+    err = capsys.readouterr().err
+    assert f"studio: The spec file {empty} is empty" in err
+    assert "studio spec default --task instance_segmentation" in err
+    assert runs.list_runs(project) == [] and not project.run_dir("e").exists()
+    assert main(["spec", "check", str(empty), "--task", "instance_segmentation"]) == 2

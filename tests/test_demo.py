@@ -55,3 +55,52 @@ def test_quick_config_stays_within_its_three_minutes():
     # measured on 2 cores: 1,600 training images of 96 px (400 steps of 4) take about 110 s
     assert QUICK.total_steps * QUICK.batch_size <= 2000 and QUICK.image_size <= 96
     assert QUICK.warmup_steps < QUICK.learning_rate_steps[0] < QUICK.total_steps
+
+
+def test_ctrl_c_ends_the_demo_without_evaluating_or_reporting(tmp_path):
+    """Ctrl+C during the demo's training: the worker stops with a checkpoint, and the demo ends
+    there (exit 130, a sentence) instead of evaluating and reporting a half-trained model."""
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    from core.jobs.child_env import child_env
+
+    out = tmp_path / "demo"
+    script = (
+        "import sys, core.demo as d\n"
+        "d.QUICK = d.DemoConfig('tiny', train_images=8, val_images=4, image_size=64, total_steps=400, batch_size=2,"
+        " warmup_steps=2, init_learning_rate=0.01, learning_rate_steps=(300,), learning_rate_decay_levels=(0.1,),"
+        " checkpoint_interval=100, num_steps_per_eval=0, video_frames=6)\n"
+        "from studio.cli import main\n"
+        f"sys.exit(main(['demo', '--out', {str(out)!r}, '--quick']))\n")
+    demo = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=child_env(), cwd=ROOT)
+    printed = []
+    for line in demo.stdout:
+        printed.append(line)
+        if line.startswith("step "):
+            demo.send_signal(signal.SIGINT)
+            break
+    rest, err = demo.communicate(timeout=60)
+    printed.append(rest)
+    assert demo.returncode == 130, err
+    assert "Stopped the train job at step" in err and "the demo stops here and writes no report" in err
+    assert "== evaluate" not in "".join(printed)
+    assert not (out / "report.json").exists() and not (out / "report.md").exists()
+
+
+def test_a_demo_stage_that_stopped_ends_the_demo(tmp_path):
+    """A stage that ends "stopped" (someone stopped its worker) is not a finished stage."""
+    calls = []
+
+    def runner(verb, project, on_event, **options):
+        calls.append(verb)
+        return 0, [{"event": "done", "status": "stopped", "step": 3}]
+
+    with pytest.raises(StudioError, match="The demo's train step was stopped before it finished; the demo stops "
+                                          "here and writes no report"):
+        run_demo(tmp_path / "demo", config=TINY, runner=runner)
+    assert calls == ["train"]
+    assert not (tmp_path / "demo" / "report.json").exists()

@@ -64,3 +64,24 @@ def test_earlier_jobs_come_from_the_project_and_dead_ones_read_interrupted(qtbot
     rows = _rows(panel)
     assert [(r[0], r[1]) for r in rows] == [("train old", "interrupted"), ("export old", "done")]
     assert all(r[4].startswith("today ") for r in rows)
+
+
+def test_a_worker_killed_with_sigkill_says_so_and_how_to_resume(qtbot, make_seg_project):
+    import os
+    import signal
+
+    project = make_seg_project()
+    create_run(project, "k", tiny_spec(total_steps=400, checkpoint_interval=100))
+    panel = _panel(qtbot, project.root)
+    job = panel.jobs.start("train", project.root, run="k")
+    events = []
+    job.event.connect(events.append)
+    qtbot.waitUntil(lambda: any(e.get("phase") == "train" for e in events), timeout=90_000)
+    pid = job.pid
+    os.kill(pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: not job.is_active, timeout=30_000)
+    item = panel.tree.topLevelItem(0)
+    assert item.text(1) == "failed"
+    assert f"The train worker (process {pid}) was killed by SIGKILL" in item.text(5)
+    assert "press Resume to continue from its last checkpoint" in item.text(5)
+    assert events[-1]["event"] == "error" and events[-1]["kind"] == "killed"   # the dashboard hears it too

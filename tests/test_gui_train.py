@@ -211,3 +211,56 @@ def test_the_gui_process_never_imports_torch(make_seg_project):
                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["None", "False"]
+
+
+def _type(qtbot, widget, text):
+    widget.selectAll()
+    qtbot.keyClicks(widget, text)
+
+
+def test_the_schedule_follows_total_steps_in_the_main_windows_train_page(qtbot, make_seg_project, monkeypatch):
+    """Changing only the run's length rescales warmup, decay steps and the intervals that would not
+    fit; a field the user set is left alone; reset brings the default schedule back."""
+    import core.hardware as hardware
+    from core.specs.sections import TrainSpec
+    from studio.main_window import MainWindow
+
+    monkeypatch.setattr(hardware, "gpu_likely", lambda: False)     # the CPU profile, whatever this machine is
+    project = make_seg_project(num_images=6)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.open_project(str(project.root))
+    w.show_page("train")
+    page = w.page("train")
+    assert w.stack.currentWidget() is page
+    form = page.draft_form
+    assert form.spec().model.backbone == "resnet18"                  # the profile came from core.hardware
+    total = form.rows["train.total_steps"].editor.widget
+    warmup = form.rows["train.warmup_steps"].editor.widget
+    decay = form.rows["train.learning_rate_steps"].editor.widget
+    assert (total.value(), warmup.value(), decay.text()) == (2000, 200, "1400, 1800")
+
+    _type(qtbot, total, "60")
+    assert (warmup.value(), decay.text()) == (6, "42, 54")
+    assert form.spec().train == TrainSpec().with_total_steps(60)     # checkpoint and eval intervals fit in 60
+    assert form.spec().train.checkpoint_interval == 3 and form.spec().train.num_steps_per_eval == 15
+    assert page.start_button.isEnabled() and not form.errors
+
+    _type(qtbot, warmup, "10")                                       # the user's own warmup stays
+    _type(qtbot, total, "120")
+    assert (warmup.value(), decay.text()) == (10, "84, 108")
+
+    qtbot.mouseClick(form.rows["train.total_steps"].reset, Qt.MouseButton.LeftButton)
+    assert (total.value(), warmup.value(), decay.text()) == (2000, 10, "1400, 1800")
+
+    # a decay the user typed past the end is refused with a sentence naming both keys
+    _type(qtbot, total, "60")
+    decay.setText("")
+    qtbot.keyClicks(decay, "30, 1800")
+    assert form.spec() is None and not page.start_button.isEnabled()
+    assert "train.learning_rate_steps must be below train.total_steps (60), got 1800" in form.error_label.text()
+    assert set(form.invalid_fields()) >= {"train.learning_rate_steps", "train.total_steps"}
+    _type(qtbot, total, "90")                                        # the user's decay steps stay theirs
+    assert decay.text() == "30, 1800"

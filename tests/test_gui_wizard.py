@@ -87,8 +87,10 @@ def test_wizard_creates_a_project_from_the_sample_data(qtbot, window, tmp_path):
     assert finish.text().replace("&", "") == "Create project"
     click(qtbot, finish)    # 200 warmup steps in a 7-step run: the spec is refused with its sentence
     assert "train.warmup_steps (200) must not exceed train.total_steps (7)" in review.message.text()
+    assert "train.learning_rate_steps must be below train.total_steps (7), got 1400, 1800" in review.message.text()
     assert wiz.isVisible() and not (tmp_path / "shapes").exists()
-    review.editor.setPlainText(review.editor.toPlainText().replace("warmup_steps: 200", "warmup_steps: 2"))
+    review.editor.setPlainText(review.editor.toPlainText().replace("warmup_steps: 200", "warmup_steps: 2")
+                               .replace("learning_rate_steps: [1400, 1800]", "learning_rate_steps: [4, 6]"))
     with qtbot.waitSignal(wiz.created, timeout=60_000) as created:
         click(qtbot, finish)
     root = tmp_path / "shapes"

@@ -175,3 +175,33 @@ def test_advanced_toggle_and_tiny_spec(qtbot, tmp_path):
     form.set_read_only(True, "kept")
     assert form.rows["inner.sizes"].editor.widget.isReadOnly()
     assert form.note_label.text() == "kept"
+
+
+def test_the_schedule_follows_total_steps_from_the_spec_shown(qtbot, tmp_path):
+    """Derived fields scale from the spec the form was given (a loaded YAML here), not from the
+    class defaults; the user's own values stay; showing another spec starts afresh."""
+    spec = tiny_spec(total_steps=400, warmup_steps=50, learning_rate_steps=[300, 360],
+                     learning_rate_decay_levels=[0.1, 0.01], checkpoint_interval=100)
+    save_spec_file(spec, tmp_path / "s.yaml")
+    form = SpecForm(InstanceSegmentationSpec)
+    qtbot.addWidget(form)
+    form.show()
+    assert form.load_yaml(tmp_path / "s.yaml")
+    rows = form.rows
+    _type_text(qtbot, rows["train.total_steps"].editor.widget, "800")
+    t = form.spec().train
+    assert (t.warmup_steps, t.learning_rate_steps, t.checkpoint_interval) == (100, [600, 720], 100)
+    _type_text(qtbot, rows["train.learning_rate_steps"].editor.widget, "500, 700")
+    _type_text(qtbot, rows["train.total_steps"].editor.widget, "200")
+    t = form.spec()
+    assert t is None and "got 500, 700" in form.error_label.text()      # the user's decays are theirs to fix
+    assert rows["train.warmup_steps"].editor.value() == 25 and rows["train.checkpoint_interval"].editor.value() == 100
+    form.set_spec(spec)                                  # a new spec shown: nothing is the user's any more
+    _type_text(qtbot, rows["train.total_steps"].editor.widget, "200")
+    assert form.spec().train.learning_rate_steps == [150, 180]
+    # a spec class without the hook: editing one field changes no other
+    tiny = SpecForm(TinySpec)
+    qtbot.addWidget(tiny)
+    tiny.rows["inner.deep.depth"].editor.widget.setValue(4)
+    tiny.rows["count"].editor.widget.setValue(9)
+    assert tiny.spec() == TinySpec(count=9, inner=Inner(deep=Deep(depth=4)))

@@ -116,3 +116,104 @@ def test_spec_check_reads_the_task_from_the_file(tmp_path, capsys):
     bad_value.write_text("task: instance_segmentation\ntrain:\n  total_steps: -3\n")
     assert main(["spec", "check", str(bad_value)]) == 2
     assert "total_steps" in capsys.readouterr().err
+
+
+def test_with_total_steps_keeps_the_schedule_fractions():
+    from core.specs.sections import TrainSpec
+
+    t = TrainSpec()                       # 2000 steps, warmup 200, decays at 1400 and 1800
+    short = t.with_total_steps(60)
+    assert (short.total_steps, short.warmup_steps, short.learning_rate_steps) == (60, 6, [42, 54])
+    # intervals that would not fit keep their fractions; one that fits stays
+    assert (short.num_steps_per_eval, short.checkpoint_interval, short.log_interval) == (15, 3, 10)
+    assert t.total_steps == 2000 and t.warmup_steps == 200            # a copy: the original is unchanged
+    assert short.learning_rate_decay_levels == t.learning_rate_decay_levels and short.batch_size == t.batch_size
+    long = t.with_total_steps(4000)
+    assert (long.warmup_steps, long.learning_rate_steps, long.checkpoint_interval) == (400, [2800, 3600], 100)
+    assert TrainSpec(num_steps_per_eval=0).with_total_steps(60).num_steps_per_eval == 0   # 0 = only at the end
+    tiny = t.with_total_steps(2)          # decays never land at or past the end, and stay in order
+    assert tiny.learning_rate_steps == [1, 1] and tiny.warmup_steps == 0 and tiny.check() == []
+    for n in (1, 7, 60, 333, 2000, 10_000):
+        assert t.with_total_steps(n).check() == [], n
+    with pytest.raises(SpecError, match="train.total_steps must be an integer >= 1, got 0"):
+        t.with_total_steps(0)
+
+
+def test_a_yaml_that_gives_only_total_steps_gets_a_schedule_that_follows_it():
+    spec = spec_from_yaml(InstanceSegmentationSpec, "train:\n  total_steps: 60\n")
+    t = spec.train
+    assert (t.warmup_steps, t.learning_rate_steps, t.checkpoint_interval, t.num_steps_per_eval) == (6, [42, 54], 3, 15)
+    # what the user gives is kept; only what is left out follows
+    t = spec_from_dict(InstanceSegmentationSpec, {"train": {"total_steps": 60, "warmup_steps": 20,
+                                                            "checkpoint_interval": 50}}).train
+    assert (t.warmup_steps, t.learning_rate_steps, t.checkpoint_interval) == (20, [42, 54], 50)
+    # without total_steps nothing moves
+    assert spec_from_dict(InstanceSegmentationSpec, {"train": {"batch_size": 2}}).train.learning_rate_steps == [1400,
+                                                                                                                1800]
+
+
+def test_a_decay_at_or_past_the_end_is_refused_with_a_sentence():
+    with pytest.raises(SpecError) as err:
+        spec_from_dict(InstanceSegmentationSpec, {"train": {"total_steps": 60, "warmup_steps": 200,
+                                                            "learning_rate_steps": [1400, 1800]}})
+    msg = str(err.value)
+    assert "train.warmup_steps (200) must not exceed train.total_steps (60)" in msg
+    assert "train.learning_rate_steps must be below train.total_steps (60), got 1400, 1800" in msg
+    with pytest.raises(SpecError, match=r"must be below train.total_steps \(60\), got 60"):
+        spec_from_dict(InstanceSegmentationSpec, {"train": {"total_steps": 60, "learning_rate_steps": [30, 60]}})
+    assert spec_from_dict(InstanceSegmentationSpec, {"train": {"total_steps": 60, "warmup_steps": 60,
+                                                               "learning_rate_steps": [30, 59]}})
+
+
+def test_the_builder_hook_is_generic():
+    """Any spec dataclass may derive defaults from the keys given; given keys always win."""
+    from dataclasses import dataclass
+
+    from core.specs import param
+
+    @dataclass
+    class Clip:
+        frames: int = param(16, "Frames per clip.", min=1)
+        stride: int = param(8, "Frames between clips.", min=1)
+
+        @classmethod
+        def derived_defaults(cls, given, base=None):
+            return {"stride": max(1, given["frames"] // 2)} if "frames" in given else {}
+
+    @dataclass
+    class Top:
+        clip: Clip = param(Clip, "Clips.")
+
+    assert spec_from_dict(Top, {"clip": {"frames": 4}}).clip == Clip(4, 2)
+    assert spec_from_dict(Top, {"clip": {"frames": 4, "stride": 3}}).clip == Clip(4, 3)
+    assert spec_from_dict(Top, {}).clip == Clip(16, 8)
+
+
+def test_an_empty_spec_is_refused_with_a_sentence(tmp_path):
+    for text in ("", "# only a comment\n", "{}\n"):
+        path = tmp_path / "empty.yaml"
+        path.write_text(text)
+        with pytest.raises(SpecError) as err:
+            load_spec_file(InstanceSegmentationSpec, path)
+        assert str(err.value) == (
+            f"The spec file {path} is empty: it sets nothing, and would train every built-in default. Start from "
+            "`studio spec default --task instance_segmentation` and change what you need.")
+
+
+def test_messages_keep_file_names_and_plural_types(tmp_path):
+    path = tmp_path / "badyaml.yaml"
+    path.write_text("train:\n  batch_size: : 1\n")
+    with pytest.raises(SpecError) as err:
+        load_spec_file(InstanceSegmentationSpec, path)
+    assert str(err.value).startswith(f"The spec file {path} is not valid YAML at line 2")
+    assert "Badyaml" not in str(err.value)
+    with pytest.raises(SpecError, match="The spec of run r1 is not valid YAML"):
+        spec_from_yaml(InstanceSegmentationSpec, "a: : b", source="the spec of run r1")
+    with pytest.raises(SpecError) as err:
+        spec_from_dict(InstanceSegmentationSpec, {"model": {"freeze_blocks": 3}, "train": {"amp": None,
+                                                  "learning_rate_decay_levels": "x"}})
+    msg = str(err.value)
+    assert "model.freeze_blocks must be a list of integers, got 3" in msg
+    assert "train.learning_rate_decay_levels must be a list of numbers" in msg
+    assert "train.amp needs a value (true or false)" in msg
+    assert " an integers" not in msg

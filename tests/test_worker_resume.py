@@ -152,3 +152,81 @@ def test_the_lock_goes_with_a_killed_process(tmp_path):
     holder.wait()
     with exclusive_lock(path, "held by {pid}"):
         assert path.read_text() == str(os.getpid())
+
+
+def _studio_train(project, run):
+    """`studio train DIR --run R` in a process of its own; returns it once the first step is printed."""
+    import subprocess
+    import sys
+
+    from core.jobs.child_env import child_env
+
+    cli = subprocess.Popen([sys.executable, "-m", "studio.cli", "train", str(project.root), "--run", run],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(), cwd=ROOT)
+    for line in cli.stdout:
+        if line.startswith("step "):
+            return cli
+    raise AssertionError(f"studio train ended before its first step: {cli.stderr.read()}")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_signal_to_studio_train_stops_its_worker_with_a_checkpoint(make_seg_project, sig):
+    """`timeout 20 studio train ...` or a closed terminal: the worker stops as on Ctrl+C (a
+    checkpoint first) instead of training on alone with PPID 1 and the run's lock."""
+    import time
+
+    from core.jobs.state import process_alive
+
+    project = make_seg_project()
+    create_run(project, "t", tiny_spec(total_steps=400, checkpoint_interval=100))
+    cli = _studio_train(project, "t")
+    worker = runs.list_jobs(project)[-1].pid
+    assert worker != cli.pid and process_alive(worker)
+    t0 = time.monotonic()
+    cli.send_signal(sig)
+    out, err = cli.communicate(timeout=60)
+    took = time.monotonic() - t0
+    assert not process_alive(worker), "the worker outlived its launcher"
+    assert took < 30, f"stopping took {took:.1f} s"
+    assert cli.returncode == 128 + sig
+    run = runs.get_run(project, "t")
+    assert run.status == "stopped" and 1 <= run.step < 400
+    assert ckpt.step_checkpoints(project.run_dir("t"))[0][0] == run.step    # saved on the way out
+    assert f"Stopped the train job at step {run.step} on {signal.Signals(sig).name} (a checkpoint was saved)" in err
+    assert f"run `studio train {project.root} --run t` to resume" in err
+    assert "Traceback" not in err
+
+
+def test_a_worker_killed_with_sigkill_is_named_with_the_way_to_resume(make_seg_project):
+    project = make_seg_project()
+    create_run(project, "k9", tiny_spec(total_steps=400, checkpoint_interval=100))
+    cli = _studio_train(project, "k9")
+    worker = runs.list_jobs(project)[-1].pid
+    os.kill(worker, signal.SIGKILL)
+    out, err = cli.communicate(timeout=60)
+    assert cli.returncode == 128 + signal.SIGKILL        # not a silent 247
+    assert f"The train worker (process {worker}) was killed by SIGKILL" in err
+    assert f"run `studio train {project.root} --run k9` to resume from its last checkpoint" in err
+    assert "Traceback" not in err
+
+
+def test_a_worker_whose_launcher_was_killed_stops_with_a_checkpoint(make_seg_project):
+    """SIGKILL cannot be caught by the launcher; the worker sees its stdin pipe close and stops."""
+    import time
+
+    from core.jobs.state import process_alive
+
+    project = make_seg_project()
+    create_run(project, "orphan", tiny_spec(total_steps=400, checkpoint_interval=100))
+    cli = _studio_train(project, "orphan")
+    worker = runs.list_jobs(project)[-1].pid
+    cli.kill()
+    cli.wait()
+    deadline = time.monotonic() + 60
+    while process_alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not process_alive(worker), "the worker trains on without its launcher"
+    run = runs.get_run(project, "orphan")
+    assert run.status == "stopped" and ckpt.step_checkpoints(project.run_dir("orphan"))[0][0] == run.step
+    assert any("launcher went away" in e.get("message", "") for e in read_events(project.run_dir("orphan") /
+                                                                                 "events.jsonl"))

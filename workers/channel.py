@@ -6,10 +6,10 @@ corrupt the event stream.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
+import stat
 import sys
 import threading
 import time
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from core.jobs.events import EventLog
+from core.jobs.protocol import encode_event, is_stop_command
 from core.jobs.reporter import Reporter
 
 _channel: IO[str] | None = None
@@ -52,7 +53,7 @@ class WorkerReporter(Reporter):
                 logging.getLogger("workers").error("cannot append to %s: %s", self.log_file.path, exc)
                 self.log_file = None
         if self.channel is not None:
-            line = json.dumps(event, separators=(",", ":"), default=str)
+            line = encode_event(event)
             with self._lock:
                 try:
                     self.channel.write(line + "\n")
@@ -70,31 +71,43 @@ class WorkerReporter(Reporter):
 
     # -- stop requests ----------------------------------------------------------------------
     def listen_for_stop(self, stream: IO[str] | None = None) -> None:
-        """Read `{"cmd": "stop"}` lines from stdin on a daemon thread; SIGTERM also asks to stop.
+        """Read stop lines (`core.jobs.protocol`) from stdin on a daemon thread; SIGTERM and SIGHUP
+        also ask to stop, and so does the end of a stdin pipe (the launcher is gone: killed, or
+        its GUI crashed), so a worker never trains on alone holding its run's lock.
 
-        A second SIGTERM ends the process at once (the launcher's last resort before SIGKILL).
+        A second signal ends the process at once (the launcher's last resort before SIGKILL).
         """
         stream = stream if stream is not None else sys.stdin
 
         def read() -> None:
             try:
                 for line in stream:
-                    try:
-                        cmd = json.loads(line)
-                    except json.JSONDecodeError:
-                        continue
-                    if isinstance(cmd, dict) and cmd.get("cmd") == "stop":
+                    if is_stop_command(line):
                         self.request_stop()
             except (OSError, ValueError):
-                pass
+                return
+            if _is_pipe(stream) and not self.should_stop():
+                self.log("The launcher went away (its end of the pipe closed); stopping.", level="warning")
+                self.request_stop()
 
         if stream is not None:
             threading.Thread(target=read, name="stop-listener", daemon=True).start()
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, self._on_sigterm)
+            for name in STOP_SIGNALS:
+                signal.signal(getattr(signal, name), self._on_stop_signal)
 
-    def _on_sigterm(self, signum, frame) -> None:  # noqa: ARG002
+    def _on_stop_signal(self, signum, frame) -> None:  # noqa: ARG002
         self._stop_signals += 1
         if self._stop_signals > 1:
-            raise SystemExit(143)
+            raise SystemExit(128 + signum)
         self.request_stop()
+
+
+STOP_SIGNALS = tuple(name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _is_pipe(stream) -> bool:
+    try:
+        return stat.S_ISFIFO(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return False

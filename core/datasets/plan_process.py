@@ -24,11 +24,11 @@ import struct
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 from typing import Any
 
 from core.datasets.formats import import_format
 from core.errors import DataError, JobStopped, StudioError
+from core.jobs.child_env import child_env
 from core.jobs.reporter import NullReporter, Reporter
 
 LISTS = ("images", "annotations", "videos")
@@ -104,20 +104,13 @@ def _read_exact(stream, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
-
-
 def plan_in_subprocess(fmt: str, kwargs: dict[str, Any], reporter: Reporter | None = None) -> Any:
     """The plan `planner(fmt)(**kwargs)` would return, computed in a child process."""
     planner(fmt)  # unknown formats fail here, before a process starts
     reporter = reporter or NullReporter()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([sys.executable, "-m", "core.datasets.plan_process"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=err, env=_env())
+                                stdout=subprocess.PIPE, stderr=err, env=child_env())
         try:
             proc.stdin.write(json.dumps({"format": fmt, "kwargs": kwargs}).encode())
             proc.stdin.close()

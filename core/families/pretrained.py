@@ -195,13 +195,12 @@ def cached_weights(folder: str | Path | None = None) -> list[Path]:
 def check_weights_in_subprocess(path: str | Path, backbone: str, task: str | None = None,
                                 timeout_s: float = 600) -> WeightsInfo:
     """`check_weights` run by a child Python (torch is imported there, not here)."""
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": root + (os.pathsep + os.environ["PYTHONPATH"]
-                                               if os.environ.get("PYTHONPATH") else "")}
+    from core.jobs.child_env import child_env
+
     try:
         out = subprocess.run([sys.executable, "-m", "core.families.pretrained", str(path), backbone,
                               *([task] if task else [])],
-                             capture_output=True, text=True, env=env, timeout=timeout_s)
+                             capture_output=True, text=True, env=child_env(), timeout=timeout_s)
     except subprocess.TimeoutExpired:
         raise CheckpointError(f"Checking {Path(path).name} took longer than {timeout_s:.0f} s; is it on a slow "
                               "drive?") from None

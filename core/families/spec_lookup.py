@@ -5,10 +5,10 @@ delegates here, so the GUI, the CLI and the trainer build the same defaults.
 """
 from __future__ import annotations
 
-import os
 from typing import Any, Callable
 
 from core.families import family_info, not_available, resolve
+from core.hardware import default_profile, gpu_likely  # noqa: F401 - the profile's owner, re-exported
 
 
 def is_trainable(task: str) -> bool:
@@ -39,11 +39,3 @@ def sample_schedule_for(task: str) -> Callable[[Any], Any] | None:
     info = family_info(task)
     return resolve(info.sample_schedule) if info.sample_schedule else None
 
-
-def gpu_likely() -> bool:
-    """A cheap guess (no torch) whether a CUDA GPU is present: the NVIDIA driver is loaded."""
-    return os.path.exists("/proc/driver/nvidia/version") or os.path.exists("/dev/nvidia0")
-
-
-def default_profile() -> str:
-    return "gpu" if gpu_likely() else "cpu"

@@ -5,10 +5,11 @@ or was replaced (a resumed run trims its events) is read again from the start.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
+
+from core.jobs.protocol import parse_event_lines
 
 
 class EventFileTail:
@@ -39,15 +40,7 @@ class EventFileTail:
             data = f.read(max_bytes) if max_bytes else f.read()
         cut = data.rfind(b"\n") + 1
         self.offset += cut
-        events = []
-        for line in data[:cut].splitlines():
-            try:
-                event = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                continue
-            if isinstance(event, dict) and "event" in event:
-                events.append(event)
-        return events, reset
+        return parse_event_lines(data[:cut].splitlines()), reset
 
     @property
     def at_end(self) -> bool:

@@ -7,13 +7,13 @@ mid-write leaves a partial last line; readers skip it.
 """
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
 from typing import Any, Iterator
 
 from core.fsutil import atomic_write_text
+from core.jobs.protocol import encode_event, parse_event
 
 
 class EventLog:
@@ -39,7 +39,7 @@ class EventLog:
         atomic_write_text(self.path, data[:cut].decode("utf-8", errors="replace"))
 
     def append(self, event: dict[str, Any]) -> None:
-        line = json.dumps(event, separators=(",", ":"), default=_json_default)
+        line = encode_event(event)
         with self._lock:
             self._file.write(line + "\n")
 
@@ -57,14 +57,6 @@ class EventLog:
             self._file.close()
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy / torch scalars
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
 def iter_events(path: str | os.PathLike) -> Iterator[dict[str, Any]]:
     """Events of a file in order; malformed or partial lines are skipped."""
     p = Path(path)
@@ -72,14 +64,8 @@ def iter_events(path: str | os.PathLike) -> Iterator[dict[str, Any]]:
         return
     with open(p, "r", encoding="utf-8", errors="replace") as f:
         for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(event, dict) and "event" in event:
+            event = parse_event(line)
+            if event is not None:
                 yield event
 
 
@@ -110,6 +96,6 @@ def trim_after_step(path: str | os.PathLike, step: int) -> int:
         if superseded(event, step):
             dropped += 1
             continue
-        kept.append(json.dumps(event, separators=(",", ":")))
+        kept.append(encode_event(event))
     atomic_write_text(p, "".join(line + "\n" for line in kept))
     return dropped

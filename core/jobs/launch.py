@@ -2,21 +2,31 @@
 uses the same `worker_command` with QProcess).
 
 Events arrive as JSON lines on the worker's stdout; its stderr (library output, logging) goes
-to a log file. Stopping: a `{"cmd": "stop"}` line on stdin, SIGTERM after a grace period,
-then kill.
+to a log file. Stopping follows `core.jobs.protocol`: a stop line on stdin, SIGTERM after a
+grace period, then kill.
+
+`run_job` never leaves a worker behind: Ctrl+C, SIGTERM (`timeout`, a service manager) and
+SIGHUP (a closed terminal) all stop the worker the same way (it saves a checkpoint first), and
+then raise `JobInterrupted`. A worker that ends without a word (killed by a signal) gets an
+`error` event with a sentence from `core.jobs.state`.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import os
+import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-STOP_LINE = json.dumps({"cmd": "stop"}) + "\n"
+from core.errors import JobInterrupted
+from core.jobs.child_env import child_env
+from core.jobs.protocol import RESUMING_VERBS, STOP_GRACE_S, STOP_LINE, TERM_GRACE_S, parse_event
+from core.jobs.state import ended_without_word, final_event, interrupted_message
+
+EventFn = Callable[[dict[str, Any]], None]
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def worker_command(verb: str, project: str | Path, **options: Any) -> list[str]:
@@ -31,11 +41,7 @@ def worker_command(verb: str, project: str | Path, **options: Any) -> list[str]:
 
 
 def worker_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONUNBUFFERED"] = "1"
-    root = str(Path(__file__).resolve().parents[2])  # so `-m workers` resolves without an install
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
+    return child_env()
 
 
 def log_path_for(project_root: str | Path, verb: str, run: str | None = None) -> Path:
@@ -44,16 +50,9 @@ def log_path_for(project_root: str | Path, verb: str, run: str | None = None) ->
     return base / f"{verb}-{stamp}.log"
 
 
-def parse_event(line: str) -> dict[str, Any] | None:
-    try:
-        event = json.loads(line)
-    except json.JSONDecodeError:
-        return None
-    return event if isinstance(event, dict) and "event" in event else None
-
-
 class JobProcess:
-    """A running worker. Iterate `events()`; `stop()` asks it to stop; `wait()` returns its status."""
+    """A running worker. Iterate `events()`; `request_stop()` asks it to stop; `stop()` makes it
+    stop (escalating) while draining its events; `wait()` returns its status."""
 
     def __init__(self, cmd: list[str], log_path: Path):
         self.cmd = cmd
@@ -62,8 +61,8 @@ class JobProcess:
         self._log = open(log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
                                      env=worker_env(), text=True, bufsize=1,
-                                     # its own session: a Ctrl+C in the terminal reaches only the launcher,
-                                     # which then stops the worker gracefully (checkpoint first)
+                                     # its own session: a Ctrl+C or a closed terminal reaches only the
+                                     # launcher, which then stops the worker gracefully (checkpoint first)
                                      start_new_session=True)
         self._stop_lock = threading.Lock()
 
@@ -87,18 +86,32 @@ class JobProcess:
                 except (BrokenPipeError, OSError):
                     pass
 
-    def stop(self, grace_s: float = 30.0, term_s: float = 10.0) -> int:
-        """Stop line, then SIGTERM after `grace_s`, then kill after `term_s` more."""
+    def stop(self, on_event: EventFn | None = None, grace_s: float = STOP_GRACE_S,
+             term_s: float = TERM_GRACE_S) -> int:
+        """Stop line, then SIGTERM after `grace_s`, then kill after `term_s` more; the events the
+        worker sends meanwhile go to `on_event`. Returns its exit status."""
+        ended = threading.Event()
+
+        def escalate() -> None:
+            if ended.wait(grace_s):
+                return
+            if self.proc.poll() is None:
+                self.proc.terminate()
+            if ended.wait(term_s):
+                return
+            if self.proc.poll() is None:
+                self.proc.kill()
+
         self.request_stop()
+        watchdog = threading.Thread(target=escalate, name="stop-escalation", daemon=True)
+        watchdog.start()
         try:
-            return self.proc.wait(grace_s)
-        except subprocess.TimeoutExpired:
-            self.proc.terminate()
-        try:
-            return self.proc.wait(term_s)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
+            for event in self.events():
+                if on_event is not None:
+                    on_event(event)
+            return self.wait()
+        finally:
+            ended.set()
 
     def wait(self) -> int:
         code = self.proc.wait()
@@ -106,22 +119,94 @@ class JobProcess:
         return code
 
 
-def run_job(verb: str, project: str | Path, on_event: Callable[[dict[str, Any]], None] | None = None,
-            run: str | None = None, **options: Any) -> tuple[int, list[dict[str, Any]]]:
-    """Run a worker to the end (Ctrl+C stops it gracefully). Returns (exit code, events)."""
+class _Signalled(BaseException):
+    """Raised by the launcher's handler for the first stop signal (not an Exception: user
+    callbacks that catch Exception must not swallow it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _StopSignals:
+    """While a job runs: the first of SIGINT/SIGTERM/SIGHUP raises `_Signalled`; later ones are
+    noted only (the stop under way is bounded by its grace periods). A signal that is ignored
+    here (`nohup` ignores SIGHUP) stays ignored. Off the main thread, nothing is installed."""
+
+    def __init__(self) -> None:
+        self.first: int | None = None
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> "_StopSignals":
+        if threading.current_thread() is threading.main_thread():
+            for signum in STOP_SIGNALS:
+                if signal.getsignal(signum) is not signal.SIG_IGN:
+                    self._old[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame) -> None:  # noqa: ARG002
+        if self.first is None:
+            self.first = signum
+            raise _Signalled(signum)
+
+    def __exit__(self, *exc) -> None:
+        for signum, old in self._old.items():
+            signal.signal(signum, old)
+
+
+class _Deliver:
+    """Calls `on_event`; once its output fails (the terminal closed, a pipe reader left), the job
+    goes on without output instead of losing its worker."""
+
+    def __init__(self, on_event: EventFn | None):
+        self.on_event = on_event
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(event)
+        except OSError:
+            self.on_event = None
+
+
+def run_job(verb: str, project: str | Path, on_event: EventFn | None = None,
+            run: str | None = None, again: str | None = None, **options: Any) -> tuple[int, list[dict[str, Any]]]:
+    """Run a worker to the end. Returns (exit code, events); a worker killed by a signal returns
+    128 + its number, with an `error` event that says so. Ctrl+C, SIGTERM or SIGHUP stop the
+    worker gracefully, then raise `JobInterrupted`. `again` overrides how those sentences say
+    to go on ("run the same command to ...")."""
     log_path = log_path_for(project, verb, run)
-    job = JobProcess(worker_command(verb, project, run=run, log=log_path, **options), log_path)
+    deliver = _Deliver(on_event)
     seen: list[dict[str, Any]] = []
-    try:
-        for event in job.events():
-            seen.append(event)
-            if on_event is not None:
-                on_event(event)
-    except KeyboardInterrupt:
-        on_event and on_event({"event": "log", "message": "Stopping (saving a checkpoint first)..."})
-        job.stop()
-        for event in job.events():
-            seen.append(event)
-            if on_event is not None:
-                on_event(event)
-    return job.wait(), seen
+
+    def take(event: dict[str, Any]) -> None:
+        seen.append(event)
+        deliver(event)
+
+    job: JobProcess | None = None
+    with _StopSignals() as signals:
+        try:
+            job = JobProcess(worker_command(verb, project, run=run, log=log_path, **options), log_path)
+            for event in job.events():
+                take(event)
+            code = job.wait()
+        except _Signalled as exc:
+            if job is None:
+                raise JobInterrupted(interrupted_message(verb, exc.signum, None, again), exc.signum) from None
+            deliver({"event": "log", "message": f"Stopping the {verb} job (a checkpoint is saved first)..."
+                     if verb in RESUMING_VERBS else f"Stopping the {verb} job..."})
+            code = job.stop(take)
+        except BaseException:
+            if job is not None:
+                job.stop(take)   # never leave a worker behind
+            raise
+    last = final_event(seen)
+    if last is None:
+        last = ended_without_word(verb, code, pid=job.pid, log_path=log_path, again=again)
+        if signals.first is None:
+            take(last)
+        code = 128 - code if code < 0 else (code or 1)
+    if signals.first is not None:
+        raise JobInterrupted(interrupted_message(verb, signals.first, last, again), signals.first, seen)
+    return code, seen

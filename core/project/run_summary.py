@@ -7,15 +7,15 @@ from typing import Any
 
 import yaml
 
+from core.jobs.state import run_status
 from core.project import Project, runs
 
 
 def effective_status(project: Project, run: runs.RunRecord) -> str:
-    """'interrupted' for a run marked running whose process is gone (killed, crashed machine)."""
-    if run.status != "running":
-        return run.status
-    job = latest_train_job(project, run)
-    return "running" if job is not None and runs.job_is_alive(job) else "interrupted"
+    """'interrupted' for a run marked running whose process is gone (killed, crashed machine);
+    the rule is `core.jobs.state.run_status`."""
+    job = latest_train_job(project, run) if run.status == "running" else None
+    return run_status(run.status, (job.status, job.pid) if job is not None else None)
 
 
 def latest_train_job(project: Project, run: runs.RunRecord) -> runs.JobRecord | None:

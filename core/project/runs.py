@@ -2,7 +2,8 @@
 
 A run is one experiment folder (`runs/<name>/`); a job is one worker process acting on a run
 (train, evaluate, export, infer). A job whose process died without saying so (kill -9, power
-loss) still reads "running" in the table; `job_is_alive` tells the truth from its pid.
+loss) still reads "running" in the table; `job_is_alive` and `job_status` tell the truth from its
+pid (by the rule of `core.jobs.state`).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from core.errors import RunError
 from core.fsutil import sha256_file
+from core.jobs.state import job_alive, recorded_status
 from core.project.store import Project, utcnow
 
 RUN_STATUSES = ("created", "running", "stopped", "failed", "done")
@@ -225,13 +227,11 @@ def list_jobs(project: Project, run_id: int | None = None) -> list[JobRecord]:
 
 
 def job_is_alive(job: JobRecord) -> bool:
-    """True when the job's process still exists (a 'running' job whose pid is gone was killed)."""
-    if job.status != "running" or not job.pid:
-        return False
-    try:
-        os.kill(job.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - someone else's process reuses the pid
-        return True
-    return True
+    """True when the job's process still exists (a 'running' job whose pid is gone was killed);
+    the rule is `core.jobs.state`'s."""
+    return job_alive(job.status, job.pid)
+
+
+def job_status(job: JobRecord) -> str:
+    """The job's status as a user should read it: a running row whose process is gone reads interrupted."""
+    return recorded_status(job.status, job.pid)

@@ -81,7 +81,8 @@ class Artifact:
         from core.specs import spec_from_yaml
 
         family = family or family_for(self.task)
-        return spec_from_yaml(family.spec_class, self.spec_yaml, source=f"the spec stored with {self.path.name}")
+        return spec_from_yaml(family.spec_class, self.spec_yaml, source=f"the spec stored with {self.path.name}",
+                              stored=True)
 
 
 def _split_rows(outputs: dict[str, np.ndarray], n: int) -> list[dict[str, np.ndarray]]:

@@ -6,6 +6,7 @@ metadata (`fields_of`), so the GUI and the CLI can never disagree.
 """
 from core.specs.base import (
     FieldInfo,
+    derived_defaults,
     fields_of,
     param,
     spec_from_dict,
@@ -20,6 +21,7 @@ from core.specs.base import (
 
 __all__ = [
     "FieldInfo",
+    "derived_defaults",
     "fields_of",
     "param",
     "spec_from_dict",

@@ -3,7 +3,8 @@
 A spec is a dataclass whose fields are scalars, lists of scalars or nested spec dataclasses.
 Validation gathers every problem and raises one `SpecError` listing them, each as a sentence
 naming the dotted key ("train.batch_size must be >= 1, got 0"). A dataclass may define
-`check(self) -> list[str]` for rules that span fields.
+`check(self) -> list[str]` for rules that span fields, and `derived_defaults(cls, given, base)`
+for fields whose defaults follow other given fields (see `derived_defaults`).
 """
 from __future__ import annotations
 
@@ -132,11 +133,16 @@ def spec_to_dict(spec: Any) -> dict[str, Any]:
     return out
 
 
+_TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "text"}
+_PLURAL_NAMES = {bool: "true/false values", int: "integers", float: "numbers", str: "texts"}
+
+
 def _type_name(tp: Any) -> str:
+    """"an integer", "a list of integers" ... (what a value of this field must be)."""
     if typing.get_origin(tp) is list:
         (inner,) = typing.get_args(tp)
-        return f"a list of {_type_name(inner)}s"
-    return {bool: "true/false", int: "an integer", float: "a number", str: "text"}.get(tp, getattr(tp, "__name__", str(tp)))
+        return f"a list of {_PLURAL_NAMES.get(inner, _type_name(inner))}"
+    return _TYPE_NAMES.get(tp, getattr(tp, "__name__", str(tp)))
 
 
 def _coerce_scalar(tp: type, value: Any, key: str, errors: list[str]) -> Any:
@@ -228,10 +234,26 @@ def _build(cls: type, data: Any, prefix: str, errors: list[str]) -> Any:
                 continue
         _check_bounds(info, value, errors)
         kwargs[name] = value
+    for name, value in derived_defaults(cls, kwargs).items():
+        kwargs.setdefault(name, value)
     try:
         return cls(**kwargs)
     except TypeError as exc:  # pragma: no cover - programming error in a spec class
         raise SpecError(f"cannot build {cls.__name__}: {exc}") from exc
+
+
+def derived_defaults(cls: type, given: dict[str, Any], base: Any = None) -> dict[str, Any]:
+    """Values for fields of `cls` left out of `given` that follow from those given.
+
+    A spec dataclass may define `derived_defaults(cls, given, base=None) -> dict` (a classmethod):
+    e.g. a training section whose warmup and decay steps keep their fractions of `total_steps`
+    when only that is given. `base` is the instance the derived values scale from (default: the
+    class's defaults); the GUI's form passes the spec it shows. Keys that are given are never
+    returned."""
+    hook = getattr(cls, "derived_defaults", None)
+    if not callable(hook):
+        return {}
+    return {k: v for k, v in hook(dict(given), base).items() if k not in given}
 
 
 def _cross_checks(spec: Any, prefix: str, errors: list[str]) -> None:
@@ -260,11 +282,13 @@ def _join(errors: list[str]) -> str:
     return "The spec is not valid:\n" + "\n".join(f"- {e}" for e in errors)
 
 
-def spec_from_dict(cls: type, data: Any) -> Any:
-    """Build and validate a spec; missing keys take their defaults."""
+def spec_from_dict(cls: type, data: Any, stored: bool = False) -> Any:
+    """Build and validate a spec; missing keys take their defaults. `stored`: the spec of an
+    existing run or artifact, checked when it was made — types and bounds are checked again, the
+    rules across fields (`check()`) are not, so a rule added later never locks a trained model out."""
     errors: list[str] = []
     spec = _build(cls, data, "", errors)
-    if not errors:
+    if not errors and not stored:
         _cross_checks(spec, "", errors)
     if errors:
         raise SpecError(_join(errors))
@@ -301,18 +325,39 @@ def _yaml_lines(spec: Any, indent: int, lines: list[str]) -> None:
         lines.append(f"{pad}{dumped}" + (f"  # {note}" if note else ""))
 
 
+def _sentence_start(source: str) -> str:
+    """`source` at the start of a sentence: "the spec ..." -> "The spec ..."; a name such as a
+    file name is never changed ("badyaml.yaml" stays as it is)."""
+    return "T" + source[1:] if source.startswith("the ") else source
+
+
+def _task_of(cls: type) -> str | None:
+    for info in fields_of(cls):
+        if info.name == "task" and isinstance(info.default, str):
+            return info.default
+    return None
+
+
 def _parse_yaml(text: str, source: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        subject = source[:1].upper() + source[1:]
-        raise SpecError(f"{subject} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+        raise SpecError(f"{_sentence_start(source)} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
 
 
-def spec_from_yaml(cls: type, text: str, source: str = "the spec") -> Any:
-    return spec_from_dict(cls, _parse_yaml(text, source))
+def spec_from_yaml(cls: type, text: str, source: str = "the spec", stored: bool = False) -> Any:
+    """Build and validate a spec from YAML text. `source` names it in messages ("the spec file
+    x.yaml"). An empty document is refused: it would silently train every default. `stored`: see
+    `spec_from_dict`."""
+    data = _parse_yaml(text, source)
+    if data is None or data == {}:
+        task = _task_of(cls)
+        start = f"`studio spec default --task {task}`" if task else "the family's default spec"
+        raise SpecError(f"{_sentence_start(source)} is empty: it sets nothing, and would train every built-in "
+                        f"default. Start from {start} and change what you need.")
+    return spec_from_dict(cls, data, stored=stored)
 
 
 def _read_spec_file(p: Path) -> str:
@@ -326,13 +371,13 @@ def _read_spec_file(p: Path) -> str:
 
 def load_spec_file(cls: type, path: str | Path) -> Any:
     p = Path(path)
-    return spec_from_yaml(cls, _read_spec_file(p), source=str(p))
+    return spec_from_yaml(cls, _read_spec_file(p), source=f"the spec file {p}")
 
 
 def spec_file_task(path: str | Path) -> str | None:
     """The `task:` a spec file names (None when it names none); SpecError when it cannot be read."""
     p = Path(path)
-    data = _parse_yaml(_read_spec_file(p), str(p))
+    data = _parse_yaml(_read_spec_file(p), f"the spec file {p}")
     task = data.get("task") if isinstance(data, dict) else None
     return (str(task).strip() or None) if task is not None else None
 

@@ -1,8 +1,11 @@
 """Spec sections shared by every model family (training schedule, evaluation, export)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
+from core.errors import SpecError
 from core.specs.base import param
 
 
@@ -37,6 +40,42 @@ class TrainSpec:
     device: str = param("auto", "Where to train: auto picks CUDA when present, else CPU.",
                         choices=("auto", "cpu", "cuda"), advanced=True)
 
+    # fields whose values are steps of the run: they follow total_steps (`with_total_steps`)
+    SCHEDULE_FIELDS: ClassVar[tuple[str, ...]] = ("warmup_steps", "learning_rate_steps")
+    INTERVAL_FIELDS: ClassVar[tuple[str, ...]] = ("num_steps_per_eval", "checkpoint_interval", "log_interval")
+
+    def with_total_steps(self, total_steps: int) -> "TrainSpec":
+        """A copy for a run of `total_steps` steps: warmup and decay steps keep their fractions of
+        the run, and so do the eval, checkpoint and log intervals that would not fit in it (an
+        interval that fits stays as it is; 0 stays 0)."""
+        if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
+            raise SpecError(f"train.total_steps must be an integer >= 1, got {total_steps!r}.")
+        old, new = self.total_steps, total_steps
+
+        def scaled(step: int) -> int:
+            return round(step * new / old) if old > 0 else step
+
+        last = new - 1   # the last step a decay can still apply to (steps count from 0)
+        decays, floor = [], 0
+        for step in self.learning_rate_steps:
+            floor = min(max(scaled(step), floor), last)
+            decays.append(floor)
+        intervals = {name: getattr(self, name) for name in self.INTERVAL_FIELDS}
+        for name, value in intervals.items():
+            if value > new:
+                intervals[name] = max(1, scaled(value))
+        return dataclasses.replace(self, total_steps=new, warmup_steps=min(scaled(self.warmup_steps), new),
+                                   learning_rate_steps=decays, **intervals)
+
+    @classmethod
+    def derived_defaults(cls, given: dict[str, Any], base: "TrainSpec | None" = None) -> dict[str, Any]:
+        """With total_steps given, the schedule fields left out follow it (`with_total_steps` of
+        `base`, default: this class's defaults)."""
+        if "total_steps" not in given or not isinstance(given["total_steps"], int) or given["total_steps"] < 1:
+            return {}
+        sized = (base if base is not None else cls()).with_total_steps(given["total_steps"])
+        return {name: getattr(sized, name) for name in cls.SCHEDULE_FIELDS + cls.INTERVAL_FIELDS}
+
     def check(self) -> list[str]:
         errors = []
         if len(self.learning_rate_steps) != len(self.learning_rate_decay_levels):
@@ -50,6 +89,11 @@ class TrainSpec:
         if self.warmup_steps > self.total_steps:
             errors.append(f"train.warmup_steps ({self.warmup_steps}) must not exceed train.total_steps "
                           f"({self.total_steps})")
+        late = [s for s in self.learning_rate_steps if s >= self.total_steps]
+        if late:
+            steps = ", ".join(str(s) for s in late)
+            errors.append(f"train.learning_rate_steps must be below train.total_steps ({self.total_steps}), got "
+                          f"{steps}: a decay at or past the end of the run never applies")
         return errors
 
 

@@ -60,7 +60,8 @@ class Trainer:
         self.project, self.reporter = project, reporter
         self.run = runs.get_run(project, run_name)
         self.family = get_family(self.run.task)
-        self.spec = spec_from_yaml(self.family.spec_class, self.run.spec, source=f"the spec of run {run_name}")
+        self.spec = spec_from_yaml(self.family.spec_class, self.run.spec, source=f"the spec of run {run_name}",
+                                   stored=True)
         self.spec_yaml = spec_to_yaml(self.spec)
         self.tspec = self.spec.train
         self.run_dir = project.run_dir(run_name)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, TextIO
 
+from core.jobs.state import ended_status, final_event
 from studio.family_lookup import known_family
 
 RATE_UNITS = {"image": "img/s", "clip": "clips/s", "crop": "crops/s"}
@@ -73,20 +74,11 @@ def event_printer(task: str | None = None, stream: TextIO | None = None,
     return on_event
 
 
-def final_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:
-    for ev in reversed(events):
-        if ev.get("event") in ("done", "error"):
-            return ev
-    return None
-
-
 def completed_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The `done` event of a job that did all its work; None when it failed or was stopped (a
     stopped job's sentence is printed here: a failure's was printed as its error event)."""
     last = final_event(events)
-    if last is None or last["event"] != "done":
-        return None
-    if last.get("status") == "stopped":
+    status = ended_status(last)
+    if status == "stopped":
         print(last.get("message") or "Stopped before it finished.", file=sys.stderr, flush=True)
-        return None
-    return last
+    return last if status == "done" else None

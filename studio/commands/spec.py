@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
+from typing import Any
 
 from core.errors import SpecError
 from core.families import family_infos, get_family
+from core.hardware import PROFILES, resolve_profile
 from core.specs import load_spec_file, spec_file_task, spec_to_yaml
 
 
@@ -15,8 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     psub.required = True
     d = psub.add_parser("default", help="print the default spec of a model family")
     d.add_argument("--task", required=True, choices=[f.name for f in family_infos()])
-    d.add_argument("--profile", choices=("auto", "cpu", "gpu"), default="auto",
+    d.add_argument("--profile", choices=PROFILES, default="auto",
                    help="cpu shrinks the model heads for CPU training; auto picks by the hardware here")
+    add_total_steps_argument(d)
     d.set_defaults(func=_default)
     c = psub.add_parser("check", help="validate a spec file")
     c.add_argument("file")
@@ -25,17 +29,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=_check)
 
 
-def resolve_profile(profile: str) -> str:
-    if profile != "auto":
-        return profile
-    import torch
+def add_total_steps_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--total-steps", type=int, metavar="N",
+                   help="length of the run; warmup, decay steps and intervals that would not fit keep their "
+                        "fractions of it")
 
-    return "gpu" if torch.cuda.is_available() else "cpu"
+
+def with_total_steps(spec: Any, total_steps: int | None) -> Any:
+    """`spec` with its training schedule resized to `total_steps` (unchanged for None)."""
+    if total_steps is None:
+        return spec
+    train = getattr(spec, "train", None)
+    if not hasattr(train, "with_total_steps"):
+        raise SpecError("This family's spec has no training schedule whose length --total-steps could set.")
+    return dataclasses.replace(spec, train=train.with_total_steps(total_steps))
 
 
 def _default(args: argparse.Namespace) -> int:
     family = get_family(args.task)
-    sys.stdout.write(spec_to_yaml(family.default_spec(resolve_profile(args.profile))))
+    spec = with_total_steps(family.default_spec(resolve_profile(args.profile)), args.total_steps)
+    sys.stdout.write(spec_to_yaml(spec))
     return 0
 
 

@@ -2,7 +2,9 @@
 tests use (`core.jobs.launch.worker_command`). Events arrive on stdout as JSON lines; stderr
 goes to the job's log file and to the log view. The GUI thread only parses lines.
 
-Stopping follows the protocol: a stop line on stdin, SIGTERM after a grace period, then kill.
+Stopping follows the protocol of `core.jobs.protocol` (its stop line and grace periods): a stop
+line on stdin, SIGTERM after a grace period, then kill. How a job ended is decided by
+`core.jobs.state`, as for the CLI.
 """
 from __future__ import annotations
 
@@ -12,10 +14,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from core.jobs.launch import STOP_LINE, log_path_for, parse_event, worker_command, worker_env
-
-STOP_GRACE_MS = 30_000
-TERM_GRACE_MS = 10_000
+from core.jobs import protocol
+from core.jobs.launch import log_path_for, worker_command, worker_env
+from core.jobs.state import ACTIVE, ended_status, ended_without_word
 
 
 class Job(QObject):
@@ -66,31 +67,30 @@ class Job(QObject):
 
     @property
     def is_active(self) -> bool:
-        return self.status in ("starting", "running", "stopping")
+        return self.status in ACTIVE
 
     # -- control -----------------------------------------------------------------------------
-    def stop(self, grace_ms: int = STOP_GRACE_MS) -> None:
+    def stop(self, grace_ms: int | None = None) -> None:
+        """Stop line now, SIGTERM after `grace_ms` (default: the protocol's grace), then kill."""
         if not self.is_active:
             return
         self.status = "stopping"
         self.message = "Stopping (a checkpoint is saved first)..."
         self.changed.emit()
-        self.process.write(STOP_LINE.encode())
-        self._term_timer.start(grace_ms)
+        self.process.write(protocol.STOP_LINE.encode())
+        self._term_timer.start(_ms(protocol.STOP_GRACE_S) if grace_ms is None else grace_ms)
 
     def _terminate(self) -> None:
         if self.process.state() != QProcess.ProcessState.NotRunning:
             self.process.terminate()
-            self._kill_timer.start(TERM_GRACE_MS)
+            self._kill_timer.start(_ms(protocol.TERM_GRACE_S))
 
     # -- I/O ---------------------------------------------------------------------------------
     def _read_stdout(self) -> None:
         self._buffer += bytes(self.process.readAllStandardOutput())
         *lines, self._buffer = self._buffer.split(b"\n")
-        for raw in lines:
-            event = parse_event(raw.decode("utf-8", errors="replace"))
-            if event is not None:
-                self._consume(event)
+        for event in protocol.parse_event_lines(lines):
+            self._consume(event)
 
     def _consume(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
@@ -119,29 +119,36 @@ class Job(QObject):
             self.message = f"The {self.verb} worker could not start: {self.process.errorString()}"
             self._finish(-1)
 
-    def _on_finished(self, code: int, _status: QProcess.ExitStatus) -> None:
+    def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         self._read_stdout()
         self._read_stderr()
-        self._finish(code)
+        # a worker killed by a signal: Qt reports a crash exit whose code is the signal's number
+        self._finish(code, signum=code if status == QProcess.ExitStatus.CrashExit else None)
 
-    def _finish(self, code: int) -> None:
+    def _finish(self, code: int, signum: int | None = None) -> None:
         if self.ended_at is not None:
             return
         self._term_timer.stop()
         self._kill_timer.stop()
         self.exit_code = code
         self.ended_at = time.time()
-        last = self.last_event or {}
-        if last.get("event") == "done":
-            self.status = last.get("status", "done")
-            self.progress = 1.0 if self.status == "done" else self.progress
-        else:
-            self.status = "failed"
-            if not self.message or last.get("event") != "error":
-                self.message = last.get("message") or f"The {self.verb} worker ended with exit code {code}."
+        if self.last_event is None and code != -1:   # -1: it never started (the message says why)
+            self.last_event = ended_without_word(self.verb, None if signum else code, signum=signum,
+                                                 pid=self.pid, log_path=self.log_path, ui="gui")
+            self.message = self.last_event["message"]
+            self.event.emit(self.last_event)
+        self.status = ended_status(self.last_event)
+        if self.status == "done":
+            self.progress = 1.0
+        elif not self.message:
+            self.message = f"The {self.verb} worker ended with exit code {code}."
         self._log_file.close()
         self.changed.emit()
         self.finished.emit(self)
+
+
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
 
 
 def _done_text(event: dict[str, Any]) -> str:
@@ -171,7 +178,7 @@ class JobController(QObject):
         return [j for j in self.jobs if j.is_active and (verb is None or j.verb == verb)
                 and (run is None or j.run == run)]
 
-    def stop_all(self, grace_ms: int = STOP_GRACE_MS) -> None:
+    def stop_all(self, grace_ms: int | None = None) -> None:
         for job in self.active():
             job.stop(grace_ms)
 

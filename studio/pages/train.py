@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout
 
 from core.errors import StudioError
 from core.families import FamilyNotAvailable, family_info
-from core.families.spec_lookup import default_profile, default_spec_for, spec_class_for
+from core.families.spec_lookup import default_spec_for, spec_class_for
+from core.hardware import default_profile
 from core.project import runs
 from core.setup.new_run import check_new_run_name, create_run_from_spec
 from core.specs import spec_from_yaml
@@ -148,7 +149,8 @@ class TrainPage(Page):
             return
         run = runs.get_run(project, name)
         try:
-            self._viewed_spec = spec_from_yaml(self.controls.spec_cls, run.spec, source=f"the spec of run {name}")
+            self._viewed_spec = spec_from_yaml(self.controls.spec_cls, run.spec, source=f"the spec of run {name}",
+                                               stored=True)
             self.view_form.set_spec(self._viewed_spec)
             self.view_form.set_read_only(True, f"Run {name} keeps this spec; Copy to new run to change it.")
         except StudioError as exc:

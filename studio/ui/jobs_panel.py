@@ -97,9 +97,7 @@ class JobsPanel(QWidget):
         for rec in reversed(runs.list_jobs(project)):
             if rec.pid in live_pids:
                 continue
-            status = rec.status
-            if status == "running" and not runs.job_is_alive(rec):
-                status = "interrupted"
+            status = runs.job_status(rec)
             title = f"{rec.verb} {run_names.get(rec.run_id, '')}".strip()
             item = QTreeWidgetItem([title, status, "", "", when(rec.started_at), rec.message or "", ""])
             item.setData(0, Qt.ItemDataRole.UserRole, "history")

@@ -1,6 +1,8 @@
 """A form generated from any spec dataclass (`core.specs.fields_of`): one tab per section, one row
 per field (label, editor, unit, reset), tooltips from the help texts, advanced fields behind a
-toggle, validation through `spec_from_dict` on every edit, Load/Save YAML.
+toggle, validation through `spec_from_dict` on every edit, Load/Save YAML. Fields whose values
+follow another (the spec's `derived_defaults`: warmup and decay steps follow total_steps) are
+updated when the user edits that one, unless the user set them too.
 
     form = SpecForm(InstanceSegmentationSpec, defaults=default_spec)
     form.set_spec(spec); form.spec()  # the validated dataclass, or None (form.errors says why)
@@ -16,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QVBoxLayout, QWidget)
 
 from core.errors import SpecError
-from core.specs import fields_of, load_spec_file, save_spec_file, spec_from_dict, spec_to_dict
+from core.specs import derived_defaults, fields_of, load_spec_file, save_spec_file, spec_from_dict, spec_to_dict
 from studio.ui.spec_fields import fmt_value
 from studio.ui.spec_rows import FieldRow, add_rows, section_page
 
@@ -32,6 +34,8 @@ class SpecForm(QWidget):
         self.rows: dict[str, FieldRow] = {}
         self.errors: list[str] = []
         self._spec: Any = None
+        self._baseline: Any = self.defaults   # the spec last shown: derived fields scale from it
+        self._user_edited: set[str] = set()   # fields the user set since then
         self._loading = False
         self._read_only = False
 
@@ -98,6 +102,7 @@ class SpecForm(QWidget):
     def set_spec(self, spec: Any) -> None:
         """Show a spec (any instance of the form's class) in the editors and validate it."""
         data = spec_to_dict(spec)
+        self._baseline, self._user_edited = spec, set()
         self._loading = True
         try:
             for path, row in self.rows.items():
@@ -111,7 +116,7 @@ class SpecForm(QWidget):
 
     def reset_field(self, path: str) -> None:
         self.rows[path].editor.set_value(self._default_of(path))
-        self._edited()
+        self._edited(path)
 
     def raw_values(self) -> tuple[dict[str, Any], list[str]]:
         """The nested dict the editors hold, plus sentences for texts that do not parse."""
@@ -156,11 +161,46 @@ class SpecForm(QWidget):
     def is_valid(self) -> bool:
         return self._spec is not None
 
-    def _edited(self) -> None:
+    def _edited(self, path: str | None = None) -> None:
         if self._loading:
             return
+        if path is not None:
+            self._user_edited.add(path)
+            self._follow(path)
         self.validate()
         self.changed.emit()
+
+    def _follow(self, path: str) -> None:
+        """Give the fields that follow `path` (in its section) their derived values, scaled from the
+        spec last shown; fields the user set keep theirs."""
+        parent = path.rpartition(".")[0]
+        prefix = parent + "." if parent else ""
+        cls, base = self.spec_cls, self._baseline
+        for part in parent.split(".") if parent else ():
+            cls = next(i.type for i in fields_of(cls) if i.name == part)
+            base = getattr(base, part, None)
+        given: dict[str, Any] = {}
+        for p in self._user_edited:
+            name = p[len(prefix):]
+            if not p.startswith(prefix) or "." in name or p not in self.rows:
+                continue
+            try:
+                given[name] = self.rows[p].editor.value()
+            except ValueError:
+                if p == path:
+                    return          # the edited text does not parse yet: nothing follows from it
+        try:
+            derived = derived_defaults(cls, given, base)
+        except (SpecError, ValueError, TypeError):
+            return
+        self._loading = True
+        try:
+            for name, value in derived.items():
+                row = self.rows.get(prefix + name)
+                if row is not None:
+                    row.editor.set_value(value)
+        finally:
+            self._loading = False
 
     # -- presentation -----------------------------------------------------------------------
     def _show_errors(self) -> None:

@@ -27,8 +27,9 @@ class FieldRow:
         self.info, self.editor, self.form, self.label, self.reset, self.tab = info, editor, form, label, reset, tab
 
 
-def add_rows(form: QFormLayout, infos: list[FieldInfo], tab: int, on_change: Callable[[], None],
+def add_rows(form: QFormLayout, infos: list[FieldInfo], tab: int, on_change: Callable[[str], None],
              on_reset: Callable[[str], None]) -> list[FieldRow]:
+    """Rows for `infos`; `on_change(path)` is called after each edit of the field at `path`."""
     rows: list[FieldRow] = []
     for info in infos:
         if info.is_section:   # deeper nesting: a titled block of its own rows
@@ -42,7 +43,7 @@ def add_rows(form: QFormLayout, infos: list[FieldInfo], tab: int, on_change: Cal
 
 
 def _row(form: QFormLayout, info: FieldInfo, tab: int, on_change, on_reset) -> FieldRow:
-    editor = make_editor(info, on_change)
+    editor = make_editor(info, lambda p=info.path: on_change(p))
     label = QLabel(pretty_label(info.label))
     label.setToolTip(editor.widget.toolTip() + ("\n(advanced setting)" if info.advanced else ""))
     if info.advanced:
