@@ -13,7 +13,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="evaluate a run's model (or an exported artifact) on a split")
     p.add_argument("dir", help="project folder")
     p.add_argument("--run", required=True)
-    p.add_argument("--artifact", help="checkpoint, ONNX or engine (default: the run's trained model)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--artifact", help="checkpoint, ONNX or engine (default: the run's trained model)")
+    what.add_argument("--checkpoint", help="best (the run's best evaluation), last (default: the finished model, "
+                                           "else the newest checkpoint) or a .pt file")
     p.add_argument("--split", default="val")
     p.add_argument("--backend", default="auto", choices=("auto", "pytorch", "onnxruntime", "tensorrt"))
     p.set_defaults(func=_evaluate)
@@ -33,7 +36,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         runs.get_run(project, args.run)
         root, task = project.root, project.task
     code, events = run_job("evaluate", root, event_printer(task, quiet=True), run=args.run, artifact=args.artifact,
-                           split=args.split, backend=args.backend)
+                           checkpoint=args.checkpoint, split=args.split, backend=args.backend)
     last = completed_event(events)
     if last is None:
         return code or 1

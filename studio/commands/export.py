@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", help="project folder")
     p.add_argument("--run", required=True)
     p.add_argument("--format", default="onnx", choices=("onnx",))
-    p.add_argument("--checkpoint", help="checkpoint to export (default: the run's trained model)")
+    p.add_argument("--checkpoint", help="best (the run's best evaluation), last (default: the finished model, "
+                                        "else the newest checkpoint) or a .pt file")
     p.add_argument("--out", help="output file (default: runs/NAME/exports/model.onnx)")
     p.add_argument("--opset", type=int)
     p.add_argument("--no-eval", action="store_true", help="skip the validation-split check of the export")
