@@ -25,6 +25,7 @@ demo-quick: $(STAMP)
 	$(VENV)/bin/studio demo --out $(DEMO_OUT) --quick
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests
 
 bench: $(STAMP)

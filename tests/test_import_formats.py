@@ -118,7 +118,7 @@ def test_a_new_format_is_one_entry(tmp_path, monkeypatch, qtbot):
     gesture = families.family_info("gesture")
     infos = {i.name: i for i in family_infos()}
     infos["gesture"] = dataclasses.replace(gesture, import_formats=("toy",))
-    monkeypatch.setattr(families, "_infos", lambda: infos)
+    monkeypatch.setattr(families, "_all", lambda: infos)
     for cls in ("thumbs_up", "palm"):
         write_png(tmp_path / "toys" / cls / "a.png", 16, 16, seed=len(cls))
     with Project.create(tmp_path / "p", "gesture") as project:
@@ -178,7 +178,7 @@ def test_the_sample_choice_runs_the_familys_sample_importer(tmp_path, monkeypatc
     infos = {i.name: i for i in family_infos()}
     assert infos["instance_segmentation"].sample_data == "core.datasets.sample:import_sample_data"
     infos["gesture"] = dataclasses.replace(infos["gesture"], sample_data="test_import_formats:fake_sample_data")
-    monkeypatch.setattr(families, "_infos", lambda: infos)
+    monkeypatch.setattr(families, "_all", lambda: infos)
     assert options_for(infos["gesture"]) == ["image_folders", "sample", "skip"]
     CALLS.clear()
     result = create_project(NewProjectRequest(tmp_path / "g", "gesture", "g",

@@ -14,6 +14,7 @@ import importlib
 import os
 import pkgutil
 
+from core.dotted import load
 from core.errors import ProjectError, StudioError
 from core.families.info import FamilyInfo
 
@@ -62,9 +63,8 @@ def family_info(name: str) -> FamilyInfo:
 
 
 def resolve(reference: str):
-    """The object a "module:attribute" reference names."""
-    module, _, attr = reference.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    """The object a "module:attribute" reference of an INFO names."""
+    return load(reference)
 
 
 def not_available(info: FamilyInfo) -> FamilyNotAvailable:
