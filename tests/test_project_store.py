@@ -94,3 +94,27 @@ def test_a_second_connection_waits_for_the_writer(tmp_path):
     assert [c.name for c in catalog.categories(other)] == ["a"]
     other.close()
     p.close()
+
+
+def test_a_version_2_project_keeps_its_splits_as_image_samples(tmp_path):
+    """Schema 3 keys splits by sample (unit, id): a project split under schema 2 opens with every
+    image in the same split, and its run's training data is still there."""
+    root = tmp_path / "v2"
+    root.mkdir()
+    conn = connect(root / "project.db")
+    apply_migrations(conn, upto=2)
+    conn.execute("INSERT INTO meta VALUES ('task', 'instance_segmentation'), ('name', 'v2')")
+    conn.execute("INSERT INTO categories (id, name) VALUES (1, 'circle')")
+    for i, split in ((1, "train"), (2, "train"), (3, "val"), (4, None)):
+        conn.execute("INSERT INTO images (id, file_name, path, width, height) VALUES (?, ?, ?, 32, 32)",
+                     (i, f"{i}.png", f"media/{i}.png"))
+        if split:
+            conn.execute("INSERT INTO splits (image_id, split) VALUES (?, ?)", (i, split))
+    conn.close()
+    with Project.open(root) as p:
+        assert p.schema_version == SCHEMA_VERSION
+        tables = {r[0] for r in p.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "splits" not in tables and "sample_splits" in tables
+        assert {im.id: im.split for im in catalog.images(p)} == {1: "train", 2: "train", 3: "val", 4: None}
+        assert catalog.split_sizes(p) == {"train": 2, "val": 1, "test": 0, "unassigned": 1}
+        assert catalog.split_sizes(p, "clip") == {"train": 0, "val": 0, "test": 0, "unassigned": 0}

@@ -188,3 +188,42 @@ def test_runtime_modules_hold_no_family_specifics():
     for module in folder.glob("*.py"):
         text = module.read_text()
         assert not re.search(r"instance_segmentation|mask_?rcnn|keypoint", text, re.I), module.name
+
+
+def _other_graph(path: Path) -> None:
+    """A small ONNX graph of another model: input x (N, 4) -> y (N, 4)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "other",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 4])])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+def test_a_graph_that_does_not_match_its_sidecar_is_refused_with_what_differs(artifacts, tmp_path):
+    import json
+    import shutil
+
+    from core.fsutil import sha256_file
+    from core.runtime.sidecar import ArtifactError, sidecar_path
+
+    onnx_path = tmp_path / "model.onnx"
+    shutil.copy(artifacts[1], onnx_path)
+    shutil.copy(sidecar_path(artifacts[1]), sidecar_path(onnx_path))
+    _other_graph(onnx_path)
+    meta = json.loads(sidecar_path(onnx_path).read_text())
+    meta.update(size=onnx_path.stat().st_size, sha256=sha256_file(onnx_path))   # the sidecar "fits" the file
+    sidecar_path(onnx_path).write_text(json.dumps(meta))
+    with pytest.raises(ArtifactError) as err:
+        load_runner(onnx_path)
+    message = str(err.value)
+    assert "model.onnx does not match its sidecar" in message
+    assert "inputs image, but the graph's inputs are x" in message and "export it again" in message
+
+    meta["inputs"] = [{"name": "image", "shape": [1, 3, "h", "w"], "dtype": "float32"}]   # right name, wrong rank
+    shutil.copy(artifacts[1], onnx_path)
+    meta.update(size=onnx_path.stat().st_size, sha256=sha256_file(onnx_path))
+    sidecar_path(onnx_path).write_text(json.dumps(meta))
+    with pytest.raises(ArtifactError, match="input 'image' has rank 3 in the graph but 4 in the sidecar"):
+        load_runner(onnx_path)

@@ -12,7 +12,8 @@ import pytest
 
 from core.errors import DataError
 from core.inference import iter_annotated, run_inference
-from core.predictions import Instances
+from core.families.base import Window
+from core.predictions import Classification, Instances
 from core.video.overlay import draw_instances
 from core.jobs.reporter import RecordingReporter
 from core.video.draw import color_for, colors_for
@@ -280,3 +281,38 @@ def test_class_colors_are_stable_and_distinct():
     assert color_for(5) == color_for(5)
     colors = colors_for(range(1, 11))
     assert colors.shape == (10, 3) and len({tuple(c) for c in colors.tolist()}) == 10
+
+
+class ClipRunner(StubRunner):
+    """A clip model: a window of 3 frames taken every 2nd frame, a prediction every 2 frames."""
+
+    window = Window(frames=3, stride=2, subsample=2)
+
+    def __init__(self) -> None:
+        self.clips = []
+
+    def __call__(self, clips):
+        self.clips += [c.shape for c in clips]
+        level = int(clips[0][-1, 0, 0, 0])      # the newest frame's gray level names the "class"
+        return [Classification.from_scores(np.array([0.1, 0.9]), [1, level])]
+
+    def draw(self, frame, prediction, score_threshold=0.5, classes=None):
+        if prediction is not None:
+            frame[:4, :4] = 255
+        return frame
+
+
+def test_a_clip_model_slides_its_window_and_every_frame_is_written(tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(12):
+        cv2.imwrite(str(folder / f"{i:03d}.png"), np.full((H, W, 3), 10 * i, np.uint8))
+    runner = ClipRunner()
+    items = list(iter_annotated(runner, folder, show_fps=False))
+    assert [i.index for i in items] == list(range(12))                       # every frame comes out
+    assert [i.prediction is None for i in items] == [True] * 4 + [False] * 8  # the window spans 5 frames
+    assert runner.clips == [(3, H, W, 3)] * 4                                 # frames 4, 6, 8, 10: stride 2
+    levels = [i.prediction.label for i in items[4:]]
+    assert levels == [40, 40, 60, 60, 80, 80, 100, 100]                       # each holds until the next one
+    result = run_inference(ClipRunner(), None, folder, tmp_path / "out", show_fps=False)
+    assert result["frames"] == 12 and len(list((tmp_path / "out").iterdir())) == 12
