@@ -54,7 +54,7 @@ class RunsTable(QTableWidget):
 
     def columns(self) -> list[str]:
         metric = [f"best {m}" for m in self.metrics]
-        return ["Run", "Family", "Backbone", "Parent", "Status", "Steps", *metric, "Duration", "Created"]
+        return ["Run", "Family", "Backbone", "Parent", "Status", "Steps", *metric, "Best at", "Duration", "Created"]
 
     def fill(self, rows: list[dict], metrics: tuple[str, ...]) -> None:
         """Show rows with a best-value column per metric, keeping the selection (by run name) and the
@@ -77,6 +77,12 @@ class RunsTable(QTableWidget):
                 value = best.get(name)
                 shown = value if value is not None and value >= 0 else None   # COCO's -1 means n/a
                 cells.append(_Item(f"{shown:.3f}" if shown is not None else "-", shown))
+            point = r.get("best_point") or {}
+            at = _Item(f"step {point['step']}" if point.get("step") is not None else "-", point.get("step"))
+            if point:
+                at.setToolTip(f"{point['path']}: {point['metric']} {point['value']:.3f} at step {point['step']} "
+                              "(evaluate or export it as the run's best checkpoint)")
+            cells.append(at)
             cells.append(_Item(format_duration(r["seconds"]), r["seconds"]))
             cells.append(_Item((r["created_at"] or "")[:16].replace("T", " ")))
             for j, cell in enumerate(cells):
