@@ -227,3 +227,19 @@ def test_a_graph_that_does_not_match_its_sidecar_is_refused_with_what_differs(ar
     sidecar_path(onnx_path).write_text(json.dumps(meta))
     with pytest.raises(ArtifactError, match="input 'image' has rank 3 in the graph but 4 in the sidecar"):
         load_runner(onnx_path)
+
+
+def test_tensorrt_shape_and_type_rules_without_a_gpu():
+    """The pure parts of the TensorRT runner: optimization-profile fit and type mapping."""
+    import types
+
+    from core.runtime.tensorrt_backend import fits_profile, numpy_dtype
+
+    profile = ((1, 3, 160, 160), (1, 3, 160, 160), (2, 3, 160, 160))
+    assert fits_profile((2, 3, 160, 160), profile) is None
+    assert fits_profile((3, 3, 160, 160), profile) == "axis 0 is 3, outside the engine's profile 1..2"
+    assert fits_profile((1, 3, 160), profile) == "rank 3 instead of 4"
+    assert numpy_dtype(types.SimpleNamespace(name="FLOAT")) == np.float32
+    assert numpy_dtype("DataType.INT64") == np.int64
+    with pytest.raises(RuntimeUnavailableError, match="FP8 are not supported"):
+        numpy_dtype(types.SimpleNamespace(name="FP8"))

@@ -1,6 +1,6 @@
 """The schedule that learns the built-in sample data (synthetic shapes) on a CPU in reasonable
 time: the full demo's (`studio demo`: 2000 steps of batch 4, warmup 200, decay at 1400 and 1800;
-measured segm AP 0.570 in 11 minutes on 2 cores). Torch-free: the wizard applies it to the spec
+measured segm AP 0.57 in 11 to 17 minutes on 2 cores, by CPU). Torch-free: the wizard applies it to the spec
 it generates when a project starts from the sample data on a CPU, and `core.demo` trains with it.
 
 Named by the family's `INFO.sample_schedule`, found by `core.families.spec_lookup.sample_schedule_for`."""
