@@ -1,8 +1,10 @@
-"""The main job, end to end on the built-in sample data: project -> import -> split -> train ->
-evaluate -> export ONNX (+ guardrail) -> inference over a generated video -> report.
+"""The main job, end to end on a family's built-in sample data: project -> import -> split ->
+train -> evaluate -> export ONNX (+ guardrail) -> inference over a generated video -> report.
 
-Each long step runs as a worker process through the same launcher the CLI uses; this module
-only orchestrates and writes `report.json` / `report.md`.
+What is family-specific comes from the family's demo (named by `FamilyInfo.demo`: its data, its
+spec, its input video, the metrics its report leads with); the stages are the same for every
+family. Each long step runs as a worker process through the same launcher the CLI uses; this
+module only orchestrates and writes `report.json` / `report.md`.
 """
 from __future__ import annotations
 
@@ -10,56 +12,26 @@ import json
 import platform
 import shutil
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from core.errors import StudioError
-from core.families.instance_segmentation.sample_schedule import SAMPLE_SCHEDULE, apply_schedule
+from core.families import family_info, family_infos, resolve
 from core.fsutil import atomic_write_text
 
+DEFAULT_TASK = "instance_segmentation"
 MARKER = ".studio-demo"
 STOPS_HERE = "the demo stops here and writes no report (run it again to start over)"
 EventFn = Callable[[dict[str, Any]], None]
 
 
-@dataclass(frozen=True)
-class DemoConfig:
-    """Sizes of the demo. `full` aims at segm AP >= 0.5 in about 20 minutes on 2 CPU cores (measured:
-    0.570 in 11 minutes); `quick` proves the plumbing in under 3 (measured: 2 minutes)."""
-
-    name: str
-    train_images: int
-    val_images: int
-    image_size: int
-    total_steps: int
-    batch_size: int
-    warmup_steps: int
-    init_learning_rate: float
-    learning_rate_steps: tuple[int, ...]
-    learning_rate_decay_levels: tuple[float, ...]
-    checkpoint_interval: int
-    num_steps_per_eval: int
-    video_frames: int
-
-
-TASK = "instance_segmentation"
-# the sample data's CPU schedule (the wizard offers the same one for a project of sample data)
-FULL = DemoConfig("full", train_images=400, val_images=100, image_size=128, video_frames=72,
-                  **asdict(SAMPLE_SCHEDULE))
-# ~2 minutes on 2 cores and a segm AP near 0.1: little, but a model that visibly learned
-QUICK = DemoConfig("quick", train_images=120, val_images=30, image_size=96, total_steps=400, batch_size=4,
-                   warmup_steps=50, init_learning_rate=0.02, learning_rate_steps=(300, 360),
-                   learning_rate_decay_levels=(0.1, 0.01), checkpoint_interval=100, num_steps_per_eval=0,
-                   video_frames=24)
-
-
-def demo_spec(config: DemoConfig):
-    from core.families import get_family
-
-    spec = get_family(TASK).default_spec("cpu")
-    spec.data.image_size = config.image_size
-    return apply_schedule(spec, config)
+def demo_for(task: str):
+    """The family's demo (what `FamilyInfo.demo` names); a sentence when it has none."""
+    info = family_info(task)
+    if not info.demo:
+        having = [i.name for i in family_infos() if i.demo]
+        raise StudioError(f"{info.title} has no demo in this version; demos exist for {', '.join(having)}.")
+    return resolve(info.demo)
 
 
 def prepare_out_dir(out: Path) -> None:
@@ -72,19 +44,18 @@ def prepare_out_dir(out: Path) -> None:
     (out / MARKER).write_text("written by `studio demo`; the next demo run replaces this folder\n")
 
 
-def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = None,
-             config: DemoConfig | None = None, runner: Callable[..., tuple[int, list]] | None = None) -> dict[str, Any]:
-    """The demo in `out`. `runner` runs one job (default: `core.jobs.launch.run_job`)."""
-    from core.datasets.sample import import_sample_data, sample_video
-    from core.datasets.split import split_project
+def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = None, config: Any = None,
+             runner: Callable[..., tuple[int, list]] | None = None, task: str = DEFAULT_TASK) -> dict[str, Any]:
+    """The demo of `task` in `out` (`config`: one of the family demo's configs, default its
+    "quick" or "full"). `runner` runs one job (default: `core.jobs.launch.run_job`)."""
     from core.jobs.launch import run_job
     from core.jobs.state import ended_status, final_event
     from core.project import Project
     from core.setup.new_run import create_run_from_spec
 
     runner = runner or run_job
-
-    config = config or (QUICK if quick else FULL)
+    demo = demo_for(task)
+    config = config or demo.configs["quick" if quick else "full"]
     out = Path(out).resolve()
     say = on_event or (lambda e: None)
     timings: dict[str, float] = {}
@@ -109,11 +80,9 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
     prepare_out_dir(out)
     project_dir = out / "project"
     done = stage("data")
-    total_images = config.train_images + config.val_images
-    with Project.create(project_dir, TASK, name="demo") as project:
-        imported = import_sample_data(project, num_images=total_images, size=config.image_size, seed=0)
-        split_project(project, val=config.val_images / total_images, seed=0)
-        create_run_from_spec(project, "demo", demo_spec(config))
+    with Project.create(project_dir, task, name="demo") as project:
+        data = demo.prepare(project, config)
+        create_run_from_spec(project, "demo", demo.spec(config))
     done()
 
     done = stage("train")
@@ -126,30 +95,29 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
     exported = job("export", run="demo")
     done()
     done = stage("infer")
-    video_in = sample_video(out / "input.mp4", num_frames=config.video_frames, size=config.image_size * 2)
+    video_in = demo.video(out, config)
     inferred = job("infer", run="demo", artifact=exported["artifact"], source=str(video_in),
                    out=str(out / "annotated.mp4"))
     done()
 
     m = evaluated["metrics"]
     report = {
-        "task": TASK,
+        "task": task,
         "config": config.name,
-        "data": {"images": imported.images, "annotations": imported.annotations,
-                 "train_images": config.train_images, "val_images": config.val_images,
-                 "image_size": config.image_size},
-        "metrics": {"bbox_AP": m["AP"], "segm_AP": m["mask_AP"], "bbox_AP50": m["AP50"], "segm_AP50": m["mask_AP50"],
-                    "bbox_AP75": m["AP75"], "segm_AP75": m["mask_AP75"], "all": m},
+        "data": data,
+        "metrics": {**{label.replace(" ", "_"): m.get(key) for key, label in demo.report_metrics}, "all": m},
+        "report_metrics": [list(pair) for pair in demo.report_metrics],
         "onnx_metrics": exported.get("metrics", {}),
         "onnx_delta": exported.get("delta", {}),
         "artifacts": {"project": str(project_dir), "checkpoint": trained["checkpoint"],
                       "onnx": exported["artifact"], "video": inferred["out_path"], "input_video": str(video_in)},
         "inference": {k: inferred[k] for k in ("frames", "fps", "timings_ms", "backend")},
-        "train": {"steps": trained["step"], "batch_size": config.batch_size},
+        "train": {"steps": trained["step"], "batch_size": getattr(config, "batch_size", None)},
         "timings": {**timings, "total": round(sum(timings.values()), 2)},
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "processor": platform.processor() or platform.machine()},
     }
+    report["summary"] = demo.describe(report)
     atomic_write_text(out / "report.json", json.dumps(report, indent=2))
     atomic_write_text(out / "report.md", render_markdown(report))
     return report
@@ -158,17 +126,13 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
 def render_markdown(r: dict[str, Any]) -> str:
     m, t = r["metrics"], r["timings"]
     lines = [
-        f"# Studio demo report ({r['config']})", "",
-        f"Instance segmentation (Mask R-CNN, ResNet18-FPN, CPU-sized heads) trained from scratch on "
-        f"{r['data']['train_images']} synthetic {r['data']['image_size']} px images for {r['train']['steps']} steps, "
-        f"evaluated on {r['data']['val_images']} held-out images with pycocotools.", "",
+        f"# Studio demo report: {r['task']} ({r['config']})", "", r["summary"], "",
         "| metric | PyTorch checkpoint | ONNX export | delta |", "|---|---|---|---|",
     ]
-    for key, name in (("AP", "bbox AP"), ("AP50", "bbox AP50"), ("mask_AP", "segm AP"), ("mask_AP50", "segm AP50")):
-        onnx = r["onnx_metrics"].get(key)
-        delta = r["onnx_delta"].get(key)
-        lines.append(f"| {name} | {m['all'][key]:.3f} | {'-' if onnx is None else f'{onnx:.3f}'} | "
-                     f"{'-' if delta is None else f'{delta:+.4f}'} |")
+    for key, name in r["report_metrics"]:
+        value, onnx, delta = m["all"].get(key), r["onnx_metrics"].get(key), r["onnx_delta"].get(key)
+        lines.append(f"| {name} | {'-' if value is None else f'{value:.3f}'} | {'-' if onnx is None else f'{onnx:.3f}'} "
+                     f"| {'-' if delta is None else f'{delta:+.4f}'} |")
     inf = r["inference"]
     lines += ["", f"Inference over {inf['frames']} video frames on {inf['backend']}: {inf['fps']:.1f} FPS "
               f"(per frame: decode {inf['timings_ms']['decode']:.1f} ms, inference {inf['timings_ms']['inference']:.1f} ms, "

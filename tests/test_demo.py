@@ -6,7 +6,8 @@ from pathlib import Path
 import cv2
 import pytest
 
-from core.demo import MARKER, QUICK, DemoConfig, prepare_out_dir, run_demo
+from core.demo import MARKER, prepare_out_dir, run_demo
+from core.families.instance_segmentation.demo import QUICK, DemoConfig
 from core.errors import StudioError
 
 TINY = DemoConfig("tiny", train_images=8, val_images=4, image_size=64, total_steps=6, batch_size=2,
@@ -21,6 +22,7 @@ def test_demo_writes_report_artifacts_and_video(tmp_path):
     saved = json.loads((out / "report.json").read_text())
     assert saved["task"] == "instance_segmentation"
     assert {"bbox_AP", "segm_AP"} <= set(saved["metrics"])
+    assert saved["report_metrics"][0] == ["mask_AP", "segm AP"]             # the family's headline leads
     assert set(saved["artifacts"]) >= {"checkpoint", "onnx", "video"}
     assert set(saved["timings"]) >= {"data", "train", "evaluate", "export", "infer", "total"}
     for key in ("checkpoint", "onnx", "video"):
@@ -69,8 +71,8 @@ def test_ctrl_c_ends_the_demo_without_evaluating_or_reporting(tmp_path):
 
     out = tmp_path / "demo"
     script = (
-        "import sys, core.demo as d\n"
-        "d.QUICK = d.DemoConfig('tiny', train_images=8, val_images=4, image_size=64, total_steps=400, batch_size=2,"
+        "import sys, core.families.instance_segmentation.demo as d\n"
+        "d.DEMO.configs['quick'] = d.DemoConfig('tiny', train_images=8, val_images=4, image_size=64, total_steps=400, batch_size=2,"
         " warmup_steps=2, init_learning_rate=0.01, learning_rate_steps=(300,), learning_rate_decay_levels=(0.1,),"
         " checkpoint_interval=100, num_steps_per_eval=0, video_frames=6)\n"
         "from studio.cli import main\n"

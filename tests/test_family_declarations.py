@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 import core.families
-from core.demo import FULL, demo_spec
+from core.families.instance_segmentation.demo import FULL, demo_spec
 from core.families.spec_lookup import default_spec_for, sample_schedule_for
 from family_standin import register
 

@@ -38,6 +38,8 @@ class FamilyInfo:
     implementation: str | None = None
     spec: str | None = None
     cpu_profile: str | None = None
+    # "module:attribute" of the family's demo (`core.demo`: its data, spec, video and report metrics), or None.
+    demo: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "loss_labels", MappingProxyType(dict(self.loss_labels)))

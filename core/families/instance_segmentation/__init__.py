@@ -20,4 +20,5 @@ INFO = FamilyInfo(
     implementation="core.families.instance_segmentation.family:FAMILY",
     spec="core.families.instance_segmentation.spec:InstanceSegmentationSpec",
     cpu_profile="core.families.instance_segmentation.spec:cpu_sized",
+    demo="core.families.instance_segmentation.demo:DEMO",
 )

@@ -1,7 +1,7 @@
 """The schedule that learns the built-in sample data (synthetic shapes) on a CPU in reasonable
 time: the full demo's (`studio demo`: 2000 steps of batch 4, warmup 200, decay at 1400 and 1800;
 measured segm AP 0.57 in 11 to 17 minutes on 2 cores, by CPU). Torch-free: the wizard applies it to the spec
-it generates when a project starts from the sample data on a CPU, and `core.demo` trains with it.
+it generates when a project starts from the sample data on a CPU, and the family's demo trains with it.
 
 Named by the family's `INFO.sample_schedule`, found by `core.families.spec_lookup.sample_schedule_for`."""
 from __future__ import annotations
@@ -29,7 +29,7 @@ SAMPLE_SCHEDULE = Schedule(total_steps=2000, batch_size=4, warmup_steps=200, ini
 
 def apply_schedule(spec: Any, s: Any) -> Any:
     """Set the training schedule of an instance-segmentation spec from `s` (a `Schedule`, or any
-    object with its fields, such as `core.demo.DemoConfig`); warmup starts at 1/100 of the rate
+    object with its fields, such as the family demo's `DemoConfig`); warmup starts at 1/100 of the rate
     and about 20 loss lines are logged. Returns the spec."""
     t = spec.train
     t.total_steps, t.batch_size, t.warmup_steps = s.total_steps, s.batch_size, s.warmup_steps
