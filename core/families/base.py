@@ -151,6 +151,26 @@ class Family(ABC):
             (no_decay if p.ndim <= 1 or name.endswith(".bias") else decay).append(p)
         return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
+    def pruning_scope(self, model: "nn.Module", spec: Any):
+        """What structured pruning may touch (`core.optimize.prune.PruningScope`): by default the
+        whole graph module on the example inputs, the class-dependent heads keeping their width.
+        A family overrides it where tracing the whole model is too much (Mask R-CNN: its backbone)."""
+        import torch
+
+        from core.optimize.prune import PruningScope
+
+        graph = self.graph(spec)
+        example = self.example_inputs(spec)
+        inputs = tuple(torch.from_numpy(np.ascontiguousarray(example[n])) for n in graph.inputs)
+        heads = self.weight_layout(spec).heads
+        keep = [m for n, m in model.named_modules() if n and any((n + ".").startswith(h) for h in heads)]
+
+        def total(out):
+            outs = out if isinstance(out, (tuple, list)) else (out,)
+            return sum(o.float().sum() for o in outs)
+
+        return PruningScope(self.graph_module(model, spec), inputs, keep_width=keep, output_transform=total)
+
     def callbacks(self, spec: Any) -> list:
         """Trainer callbacks this family adds (see `core.training.callbacks`)."""
         return []
