@@ -13,12 +13,9 @@ from core.project import Project, runs
 
 
 def pruned_run_name(project: Project, run: str) -> str:
-    base, i = f"{run}-pruned", 1
-    name = base
-    while runs.find_run(project, name) is not None:
-        i += 1
-        name = f"{base}-{i}"
-    return name
+    from core.setup.qat_run import derived_run_name
+
+    return derived_run_name(project, run, "pruned")
 
 
 def prune_into_run(project: Project, run: str, checkpoint: Path, settings, out_run: str | None = None

@@ -39,6 +39,10 @@ class TrainSpec:
                              advanced=True)
     device: str = param("auto", "Where to train: auto picks CUDA when present, else CPU.",
                         choices=("auto", "cpu", "cuda"), advanced=True)
+    enable_qat: bool = param(False, "Quantization-aware training: train with fake INT8 quantization (TensorRT's "
+                                    "scheme) so that an INT8 export keeps the accuracy.", advanced=True)
+    qat_calibration_samples: int = param(16, "Training samples that set the quantizers' first ranges in QAT.",
+                                         min=1, max=10_000, advanced=True)
 
     # fields whose values are steps of the run: they follow total_steps (`with_total_steps`)
     SCHEDULE_FIELDS: ClassVar[tuple[str, ...]] = ("warmup_steps", "learning_rate_steps")
