@@ -97,6 +97,12 @@ class InstanceSegmentation(Family):
         _, to_category = self.label_map(categories)
         return post.to_instances(outputs, to_category, spec.evaluate.mask_threshold, meta["shape"])
 
+    def deepstream(self, spec) -> dict[str, Any]:
+        # the outputs are torchvision's (boxes, labels, scores, masks at the input size), not TAO's
+        # MRCNN layout: DeepStream needs a parser for them (parse-bbox-instance-mask-func-name)
+        return {"network-type": 3, "output-instance-mask": 1, "cluster-mode": 4,
+                "output-blob-names": ";".join(post.OUTPUT_NAMES)}
+
     # --- metrics -----------------------------------------------------------------------------
     def evaluate(self, project, split: str, predictions, spec, out_dir: Path) -> dict[str, float]:
         return evaluate_coco(project, split, predictions, out_dir, {"bbox": "", "segm": "mask_"})
