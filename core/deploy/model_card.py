@@ -54,7 +54,8 @@ def render(c: Mapping[str, Any]) -> str:
                   "| metric | value | delta vs the trained model |", "|---|---|---|"]
         for k, v in m.items():
             delta = d.get(k)
-            lines.append(f"| {k} | {'n/a' if v == -1 else f'{v:.4f}'} | {'' if delta is None else f'{delta:+.4f}'} |")
+            shown_delta = "" if delta is None or v == -1 else f"{delta:+.4f}"
+            lines.append(f"| {k} | {'n/a' if v == -1 else f'{v:.4f}'} | {shown_delta} |")
     for warning in c.get("warnings") or []:
         lines += ["", f"**Warning:** {warning}"]
     speed = c.get("throughput") or {}

@@ -32,9 +32,17 @@ def config_text(name: str, kind: str, inputs: Sequence[Mapping[str, Any]], outpu
     platform, _ = PLATFORMS[kind]
     lines = [f'name: "{name}"', f'platform: "{platform}"', f"max_batch_size: {max_batch_size if batched else 0}"]
     for key, tensors in (("input", inputs), ("output", outputs)):
+        entries = []
         for t in tensors:
-            lines += [f"{key} [", "  {", f'    name: "{t["name"]}"', f"    data_type: {TYPES.get(t['dtype'], 'TYPE_FP32')}",
-                      f"    dims: [ {', '.join(str(d) for d in _dims(t['shape'], batched))} ]", "  }", "]"]
+            dims = _dims(t["shape"], batched)
+            # a per-sample scalar of a batched graph: Triton wants dims [1], reshaped to nothing
+            extra = ["    reshape: { shape: [ ] }"] if not dims else []
+            entries.append(["  {", f'    name: "{t["name"]}"', f"    data_type: {TYPES.get(t['dtype'], 'TYPE_FP32')}",
+                            f"    dims: [ {', '.join(str(d) for d in dims or [1])} ]", *extra, "  }"])
+        lines.append(f"{key} [")
+        for i, entry in enumerate(entries):
+            lines += entry[:-1] + [entry[-1] + ("," if i < len(entries) - 1 else "")]
+        lines.append("]")
     if batched:
         lines += ["dynamic_batching {", f"  max_queue_delay_microseconds: 100", "}"]
     lines += ["instance_group [", "  {", "    count: 1", "    kind: KIND_GPU", "  }", "]"]
