@@ -73,6 +73,8 @@ class PruneReport:
     macs_after: float | None
     groups: list[dict[str, Any]] = field(default_factory=list)   # {"layer", "channels", "kept"}
     settings: dict[str, Any] = field(default_factory=dict)
+    latency_ms_before: float | None = None      # eager, batch 1, measured by the caller
+    latency_ms_after: float | None = None
 
     @property
     def params_ratio(self) -> float:
@@ -82,13 +84,16 @@ class PruneReport:
         macs = (f"; MACs of the pruned part {self.macs_before / 1e6:.1f} M -> {self.macs_after / 1e6:.1f} M"
                 if self.macs_before and self.macs_after else "")
         changed = sum(1 for g in self.groups if g["kept"] < g["channels"])
+        speed = (f"; eager latency {self.latency_ms_before:.1f} ms -> {self.latency_ms_after:.1f} ms at batch 1"
+                 if self.latency_ms_before and self.latency_ms_after else "")
         return (f"Pruned {changed} of {len(self.groups)} channel groups: parameters {self.params_before:,} -> "
-                f"{self.params_after:,} ({100 * (1 - self.params_ratio):.1f}% fewer){macs}.")
+                f"{self.params_after:,} ({100 * (1 - self.params_ratio):.1f}% fewer){macs}{speed}.")
 
     def to_dict(self) -> dict[str, Any]:
         return {"params_before": self.params_before, "params_after": self.params_after,
                 "macs_before": self.macs_before, "macs_after": self.macs_after, "groups": self.groups,
-                "settings": self.settings}
+                "settings": self.settings, "latency_ms_before": self.latency_ms_before,
+                "latency_ms_after": self.latency_ms_after}
 
 
 def normalized_l1(weight: torch.Tensor) -> torch.Tensor:

@@ -18,11 +18,13 @@ def pruned_run_name(project: Project, run: str) -> str:
     return derived_run_name(project, run, "pruned")
 
 
-def prune_into_run(project: Project, run: str, checkpoint: Path, settings, out_run: str | None = None
-                   ) -> dict[str, Any]:
-    """Prune `checkpoint` of `run` into a new run; returns {"run", "start", "report"}."""
+def prune_into_run(project: Project, run: str, checkpoint: Path, settings, out_run: str | None = None,
+                   latency_runs: int = 5) -> dict[str, Any]:
+    """Prune `checkpoint` of `run` into a new run; returns {"run", "start", "report"}. The report
+    carries the eager latency at batch 1 before and after (median of `latency_runs`; 0 skips it)."""
     from core.models.transforms import resize_record
     from core.models.weights import restore_model
+    from core.optimize.latency import eager_ms
     from core.optimize.prune import prune
     from core.runtime.base import family_for
     from core.runtime.torch_backend import read_checkpoint
@@ -37,7 +39,11 @@ def prune_into_run(project: Project, run: str, checkpoint: Path, settings, out_r
     family = family_for(artifact.task)
     spec = artifact.spec(family)
     model = restore_model(family, spec, artifact.categories, payload, checkpoint.name)
+    before_ms = eager_ms(family, spec, model, repeats=latency_runs) if latency_runs else None
     report = prune(model, family.pruning_scope(model, spec), settings)
+    if latency_runs:
+        report.latency_ms_before, report.latency_ms_after = before_ms, eager_ms(family, spec, model,
+                                                                                repeats=latency_runs)
     record = resize_record(model, family.build_model(spec, artifact.categories))
     transforms = [record] + [t for t in payload.get("transforms") or [] if t.get("name") != "resize_layers"]
     if getattr(getattr(spec, "model", None), "pretrained", None):

@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _prune(args: argparse.Namespace) -> int:
+    from core.optimize.prune import PruneSettings
+
+    PruneSettings(args.pth, args.equalization, args.granularity, args.min_filters).check()   # a sentence, before a job
     with Project.open(args.dir) as project:
         runs.get_run(project, args.run)
         root, task = project.root, project.task
@@ -40,7 +43,14 @@ def _prune(args: argparse.Namespace) -> int:
     if last is None:
         return code or 1
     p = last["prune"]
-    print(f"New run {last['run']}: parameters {p['params_before']:,} -> {p['params_after']:,}")
+    speed = (f"; eager latency {p['latency_ms_before']:.1f} -> {p['latency_ms_after']:.1f} ms at batch 1"
+             if p.get("latency_ms_before") and p.get("latency_ms_after") else "")
+    print(f"New run {last['run']}: parameters {p['params_before']:,} -> {p['params_after']:,}{speed}")
+    changed = [g for g in p.get("groups", []) if g["kept"] < g["channels"]]
+    for g in changed[:20]:
+        print(f"  {g['layer']}: {g['channels']} -> {g['kept']} channels")
+    if len(changed) > 20:
+        print(f"  ... and {len(changed) - 20} more layers (all in the prune job's events)")
     if last.get("metrics"):
         print("The pruned model before retraining:")
         print_metrics(last["metrics"], last.get("delta"))

@@ -271,8 +271,10 @@ class OptimizePage(Page):
         self.session.runs_changed.emit()
         kept = 100 * p["params_after"] / max(1, p["params_before"])
         metrics = self._metric_sentence(result)
+        speed = (f" Latency {p['latency_ms_before']:.1f} → {p['latency_ms_after']:.1f} ms (batch 1, eager)."
+                 if p.get("latency_ms_before") and p.get("latency_ms_after") else "")
         return (f"New run {result.get('run')}: parameters {p['params_before']:,} → {p['params_after']:,} "
-                f"({kept:.0f}% kept)." + (f" Before retraining: {metrics}." if metrics else "")
+                f"({kept:.0f}% kept).{speed}" + (f" Before retraining: {metrics}." if metrics else "")
                 + " Retrain it on the Retrain tab.")
 
     def evaluate_selected(self) -> Job | None:

@@ -61,7 +61,7 @@ class PrunePanel(OptionsPanel):
                          "model. The pruned model is evaluated before retraining.",
                          "Prune into a new run", "Prune the selected run's trained model", parent)
         self.pth = QDoubleSpinBox()
-        self.pth.setRange(0.0, 1.0)
+        self.pth.setRange(0.0, 0.999)
         self.pth.setDecimals(3)
         self.pth.setSingleStep(0.05)
         self.pth.setValue(0.1)
