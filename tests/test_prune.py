@@ -118,3 +118,33 @@ def test_studio_prune_prints_what_changed_and_makes_the_run(tmp_path, capsys):
             assert made.parent_run == run and made.status == "created"
             assert main(["prune", str(root), "--run", run, "--pth", "2"]) == 2    # a bad threshold: a sentence
         assert "pth" in capsys.readouterr().err
+
+
+def test_a_sensitivity_sweep_fine_tunes_each_threshold_and_leaves_only_its_report(tmp_path, capsys):
+    import json
+
+    from PIL import Image
+
+    from core.project import Project, runs
+    from studio.cli import main
+
+    with with_toy():
+        project, run = smoke_project(tmp_path, "toy_colors")
+        root = project.root
+        before = [r.name for r in runs.list_runs(project)]
+        project.close()
+        assert main(["prune", str(root), "--run", run, "--sweep", "0.2,0.999", "--sweep-steps", "2",
+                     "--granularity", "1", "--min-filters", "1"]) == 0
+        out = capsys.readouterr().out
+        sweep = json.loads((root / "runs" / run / "prune_sweep.json").read_text())
+        assert [p["pth"] for p in sweep["points"]] == [0.2, 0.999] and sweep["fine_tune_steps"] == 2
+        low, high = sweep["points"]
+        assert high["params"] < low["params"] <= sweep["params_before"]         # more pruned at a higher pth
+        assert all(p["metric"] is not None and 0.0 <= p["metric"] <= 1.0 for p in sweep["points"])
+        assert "0.999" in out and "params kept" in out
+        assert Image.open(root / "runs" / run / "prune_sweep.png").size == (640, 400)
+        with Project.open(root) as project:
+            assert [r.name for r in runs.list_runs(project)] == before             # scratch runs removed
+        assert not list((root / "runs").glob(f"{run}-sweep-*"))
+        assert main(["prune", str(root), "--run", run, "--sweep", "0.1,abc"]) == 2
+        assert "--sweep takes thresholds separated by commas" in capsys.readouterr().err

@@ -52,6 +52,18 @@ class PruneSettings:
             raise PruneError("--granularity and --min-filters must be at least 1.")
 
 
+def parse_thresholds(text: str) -> list[float]:
+    """`0.05,0.1,0.2` -> thresholds for a sensitivity sweep, each checked like --pth."""
+    try:
+        values = [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise PruneError(f"--sweep takes thresholds separated by commas, e.g. 0.05,0.1,0.2; got {text!r}.") from None
+    for v in values:
+        if not 0.0 <= v < 1.0:
+            raise PruneError(f"--sweep thresholds lie between 0 and 1 (e.g. 0.05,0.1,0.2); got {v:g}.")
+    return values
+
+
 @dataclass
 class PruningScope:
     """What a family lets the pruner touch: `module` (a part of the model), called on

@@ -19,9 +19,10 @@ def pruned_run_name(project: Project, run: str) -> str:
 
 
 def prune_into_run(project: Project, run: str, checkpoint: Path, settings, out_run: str | None = None,
-                   latency_runs: int = 5) -> dict[str, Any]:
+                   latency_runs: int = 5, steps: int | None = None) -> dict[str, Any]:
     """Prune `checkpoint` of `run` into a new run; returns {"run", "start", "report"}. The report
-    carries the eager latency at batch 1 before and after (median of `latency_runs`; 0 skips it)."""
+    carries the eager latency at batch 1 before and after (median of `latency_runs`; 0 skips it).
+    `steps` sets the new run's length (default: the trained run's)."""
     from core.models.transforms import resize_record
     from core.models.weights import restore_model
     from core.optimize.latency import eager_ms
@@ -48,5 +49,8 @@ def prune_into_run(project: Project, run: str, checkpoint: Path, settings, out_r
     transforms = [record] + [t for t in payload.get("transforms") or [] if t.get("name") != "resize_layers"]
     if getattr(getattr(spec, "model", None), "pretrained", None):
         spec = dataclasses.replace(spec, model=dataclasses.replace(spec.model, pretrained=""))
+    if steps:
+        spec = dataclasses.replace(spec, train=dataclasses.replace(spec.train.with_total_steps(steps),
+                                                                   num_steps_per_eval=0))
     start_from_model(project, name, spec, model.state_dict(), transforms, parent_run=run)
     return {"run": name, "start": start_checkpoint(project.run_dir(name)), "report": report}
