@@ -65,14 +65,24 @@ def test_prune_retrain_qat_and_int8_from_the_optimize_page(qtbot, window, toy_ro
     page = window.page("optimize")
     assert page.run_combo.currentText() == "r"
 
-    page.sections.setCurrentWidget(page.prune_panel)                           # Prune
-    page.prune_panel.pth.setValue(0.5)
+    page.sections.setCurrentWidget(page.prune_panel)                           # sensitivity sweep
+    assert not page.prune_panel.sweep_plot.isVisible()
+    page.prune_panel.sweep_pths.setText("0.3,0.9")
+    page.prune_panel.sweep_steps.setValue(2)
     page.prune_panel.granularity.setValue(1)
     page.prune_panel.min_filters.setValue(1)
+    qtbot.mouseClick(page.prune_panel.sweep_button, Qt.MouseButton.LeftButton)
+    job = finish(qtbot, window, "prune", "r")
+    assert job.process.arguments()[job.process.arguments().index("--sweep") + 1] == "0.3,0.9"
+    qtbot.waitUntil(lambda: "Sweep of r: pth 0.3" in page.prune_panel.progress.label.text())
+    assert page.prune_panel.sweep_plot.isVisible() and not page.prune_panel.sweep_plot.pixmap().isNull()
+
+    page.prune_panel.pth.setValue(0.5)                                         # Prune
     qtbot.mouseClick(page.prune_panel.button, Qt.MouseButton.LeftButton)
     assert not page.prune_panel.button.isEnabled()                            # one pruning of a run at a time
     job = finish(qtbot, window, "prune", "r")
     assert job.process.arguments()[job.process.arguments().index("--pth") + 1] == "0.5"
+    assert "--sweep" not in job.process.arguments()
     qtbot.waitUntil(lambda: "New run r-pruned" in page.prune_panel.progress.label.text())
     assert "% kept" in page.prune_panel.progress.label.text()
 

@@ -44,6 +44,7 @@ class OptimizePage(Page):
         self.export_panel.progress.finished.connect(self._own_job_done)
         self.prune_panel = PrunePanel()
         self.prune_panel.requested.connect(self.start_prune)
+        self.prune_panel.sweep_requested.connect(self.start_prune)
         self.retrain_panel = RetrainPanel()
         self.retrain_panel.requested.connect(self.start_retrain)
         self.qat_panel = QatPanel()
@@ -151,6 +152,8 @@ class OptimizePage(Page):
 
     def refresh_artifacts(self) -> None:
         project, name = self.project, self.run_name
+        sweep = project.run_dir(name) / "prune_sweep.png" if project is not None and name else None
+        self.prune_panel.show_sweep(str(sweep) if sweep is not None and sweep.is_file() else None)
         summaries = artifact_summaries(project, name) if project is not None and name else []
         self.table.set_summaries(summaries, shown_metrics(project.task if project is not None else None))
         self._update_actions()
@@ -224,8 +227,9 @@ class OptimizePage(Page):
             return None
         job = self.jobs.start("prune", project.root, run=name, **options)
         self._own_jobs.add(job)
-        self.prune_panel.progress.track(job, f"Pruning run {name} (pth {options['pth']}, {options['equalization']})...",
-                                        self._prune_result)
+        text = (f"Sweeping pth {options['sweep']} on run {name} ({options['sweep_steps']} fine-tune steps each)..."
+                if options.get("sweep") else f"Pruning run {name} (pth {options['pth']}, {options['equalization']})...")
+        self.prune_panel.progress.track(job, text, self._prune_result)
         self._update_actions()
         return job
 
@@ -265,6 +269,12 @@ class OptimizePage(Page):
 
     def _prune_result(self, job: Job) -> str:
         result = job.last_event or {}
+        if "sweep" in result:
+            sweep = result["sweep"]
+            self.prune_panel.show_sweep(next((f for f in sweep.get("files", []) if f.endswith(".png")), None))
+            best = ", ".join(f"pth {p['pth']:g}: {100 * p['params_ratio']:.0f}% params, {sweep['metric']} "
+                             f"{metric_text(p['metric']) or 'n/a'}" for p in sweep["points"])
+            return f"Sweep of {sweep['run']}: {best}."
         p = result.get("prune") or {}
         if not p:
             return f"Pruning ended: {result.get('message') or job.status}."

@@ -55,6 +55,11 @@ class OptionsPanel(QWidget):
 
 
 class PrunePanel(OptionsPanel):
+    """Also the sensitivity sweep: `sweep_requested(options)` with the thresholds and steps; the
+    page shows the sweep's plot under the form (`show_sweep`)."""
+
+    sweep_requested = Signal(dict)
+
     def __init__(self, parent=None):
         super().__init__("Removes the channels whose normalized L1 norm is below the threshold, keeping coupled "
                          "channels (residual adds, FPN inputs) consistent, into a new run that retrains the pruned "
@@ -84,6 +89,46 @@ class PrunePanel(OptionsPanel):
         self.form.addRow("Granularity", self.granularity)
         self.form.addRow("Minimum channels", self.min_filters)
         self.form.addRow("Exclude", self.exclude)
+        self.sweep_pths = QLineEdit("0.05,0.1,0.2,0.3")
+        self.sweep_pths.setToolTip("Thresholds to try, separated by commas")
+        self.sweep_steps = QSpinBox()
+        self.sweep_steps.setRange(1, 100_000)
+        self.sweep_steps.setValue(20)
+        self.sweep_steps.setToolTip("Fine-tune steps per threshold before it is evaluated")
+        self.sweep_button = QPushButton("Sweep thresholds")
+        self.sweep_button.setToolTip("Prune at each threshold, fine-tune briefly and evaluate: a plot of parameters "
+                                     "and the metric against pth, to choose pth")
+        self.sweep_button.clicked.connect(lambda: self.sweep_requested.emit(self.sweep_options()))
+        sweep_row = QHBoxLayout()
+        sweep_row.addWidget(self.sweep_pths, 1)
+        sweep_row.addWidget(QLabel("steps"))
+        sweep_row.addWidget(self.sweep_steps)
+        sweep_row.addWidget(self.sweep_button)
+        self.form.addRow("Sensitivity", sweep_row)
+        self.sweep_plot = QLabel()
+        self.sweep_plot.setObjectName("PruneSweepPlot")
+        self.sweep_plot.hide()
+        self.form.addRow("", self.sweep_plot)
+
+    def sweep_options(self) -> dict:
+        return {**self.options(), "sweep": self.sweep_pths.text().strip(), "sweep_steps": self.sweep_steps.value()}
+
+    def show_sweep(self, png: str | None) -> None:
+        """The sweep's plot (scaled to fit), or nothing."""
+        from PySide6.QtGui import QPixmap
+
+        pix = QPixmap(png) if png else QPixmap()
+        if pix.isNull():
+            self.sweep_plot.clear()
+            self.sweep_plot.hide()
+            return
+        self.sweep_plot.setPixmap(pix.scaledToWidth(min(480, pix.width())))
+        self.sweep_plot.setToolTip(png)
+        self.sweep_plot.show()
+
+    def set_available(self, enabled: bool, reason: str = "") -> None:
+        super().set_available(enabled, reason)
+        self.sweep_button.setEnabled(enabled)
 
     def options(self) -> dict:
         return {"pth": round(self.pth.value(), 4), "equalization": self.equalization.currentData(),
