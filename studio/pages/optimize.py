@@ -126,6 +126,9 @@ class OptimizePage(Page):
 
     # -- state --------------------------------------------------------------------------------
     def on_project_changed(self, project) -> None:
+        self._own_jobs.clear()
+        self.export_panel.progress.reset()    # no sentence about another project's export stays
+        self.eval_progress.reset()
         self.refresh()
 
     def on_shown(self) -> None:
@@ -160,7 +163,7 @@ class OptimizePage(Page):
 
     def _update_actions(self) -> None:
         name = self.run_name
-        busy = bool(name) and bool(self.jobs.active("export", name))
+        busy = bool(name) and bool(self.jobs.active("export", name, self.project))
         if not name:
             self.export_panel.set_available(False, "Pick a trained run first.")
         elif busy:
@@ -168,7 +171,7 @@ class OptimizePage(Page):
         else:
             self.export_panel.set_available(True)
         s = self.table.current_summary()
-        evaluating = bool(name) and bool(self.jobs.active("evaluate", name))
+        evaluating = bool(name) and bool(self.jobs.active("evaluate", name, self.project))
         self.evaluate_button.setEnabled(s is not None and s.exists and not evaluating)
         self.folder_button.setEnabled(s is not None)
 

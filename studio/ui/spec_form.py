@@ -54,8 +54,8 @@ class SpecForm(QWidget):
                 self.tabs.setTabToolTip(tab, info.help)
                 self._tab_titles.append(info.label.title())
 
-        self.advanced = QCheckBox("Show advanced settings")
-        self.advanced.setToolTip("Show the settings most runs leave at their defaults")
+        self.advanced = QCheckBox("Advanced")
+        self.advanced.setToolTip("Show the advanced settings: those most runs leave at their defaults")
         self.advanced.toggled.connect(self._apply_advanced)
         self.load_button = QPushButton("Load YAML...")
         self.load_button.setToolTip("Fill the form from a spec file (the same YAML `studio train --spec` reads)")
