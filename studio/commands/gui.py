@@ -20,12 +20,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _gui(args: argparse.Namespace) -> int:
-    from studio.app import run_app  # Qt is imported only here
+    from core.errors import StudioError
 
     if args.source and not args.project:
-        from core.errors import StudioError
-
         raise StudioError("--source previews with a project's model: name the project folder too.")
+    if not args.screenshot:           # a screenshot renders offscreen: no window, no X11 libraries
+        from studio.system_check import gui_problem
+
+        problem = gui_problem()
+        if problem:                   # said before Qt aborts with its own message and a core dump
+            raise StudioError(problem)
+    from studio.app import run_app  # Qt is imported only here
+
     return run_app(project=args.project, page=args.page, screenshot=args.screenshot, theme=args.theme,
                    source=args.source, size=args.size)
 

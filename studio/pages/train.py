@@ -30,6 +30,7 @@ from studio.pages.base import Page, header
 from studio.pages.train_controls import NEW, TrainControls
 from studio.pages.train_dashboard import TrainDashboard
 from studio.ui.log_view import newest_log
+from studio.ui.save_target import exports_folder
 
 
 class TrainPage(Page):
@@ -120,6 +121,7 @@ class TrainPage(Page):
         self.dashboard.set_family(family_info(project.task))
         if self.controls.set_spec_class(spec_cls, default_spec_for(project.task, default_profile())):
             self.draft_form.validity_changed.connect(lambda _v: self._update_buttons())
+        self.draft_form.folder = exports_folder(project)     # Save/Load YAML start in the project's exports
         self._reload_runs(select_default=True)
 
     def on_shown(self) -> None:
@@ -174,6 +176,7 @@ class TrainPage(Page):
         own = self.jobs.active("train", name, project)
         foreign = None if own else train_runs.foreign_live_job(project, name, self._own_pids())
         run_dir = project.run_dir(name)
+        self.view_form.folder = exports_folder(project, name)
         self.dashboard.show_run(run_dir / "events.jsonl", name, follow=foreign is not None,
                                 log_path=newest_log(run_dir / "logs"))
         if own:
