@@ -58,13 +58,14 @@ def _loads(soname: str) -> bool:
         return False
 
 
-def missing_libraries(loads: Callable[[str], bool] = _loads) -> list[tuple[str, str]]:
+def missing_libraries(loads: Callable[[str], bool] | None = None) -> list[tuple[str, str]]:
     """(library, Debian/Ubuntu package) for each library of the xcb plugin that cannot be loaded."""
+    loads = loads or _loads
     return [(lib, pkg) for lib, pkg in XCB_LIBRARIES if not loads(lib)]
 
 
 def gui_problem(env: Mapping[str, str] | None = None, platform: str | None = None,
-                loads: Callable[[str], bool] = _loads) -> str | None:
+                loads: Callable[[str], bool] | None = None) -> str | None:
     """A sentence saying what to install (or why no window can open), or None when all is there."""
     env = os.environ if env is None else env
     if not uses_xcb(env, platform):

@@ -122,24 +122,38 @@ def measure_step_time(task: str, spec: Any, steps: int = 2) -> StepTiming:
 
 # ------------------------------------------------------------------------------ out of process
 
-def measure_in_subprocess(task: str, spec: Any, steps: int = 2, timeout_s: float = 900) -> StepTiming:
-    """`measure_step_time` in a child Python (torch is imported there, not in the caller)."""
+def measure_in_subprocess(task: str, spec: Any, steps: int = 2, timeout_s: float = 900,
+                          reporter: Any = None) -> StepTiming:
+    """`measure_step_time` in a child Python (torch is imported there, not in the caller). A
+    `reporter` whose stop is requested (the wizard closed) ends the child at once: JobStopped."""
+    from core.errors import JobStopped
     from core.jobs.child_env import child_env
     from core.specs import spec_to_yaml
 
     request = json.dumps({"task": task, "spec": spec_to_yaml(spec, comments=False), "steps": steps})
-    try:
-        out = subprocess.run([sys.executable, "-m", "core.setup.step_timing"], input=request, capture_output=True,
-                             text=True, env=child_env(), timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        raise StudioError(f"Timing a training step took longer than {timeout_s:.0f} s; the computer may be "
-                          "busy. The Train page shows the time left once training runs.") from None
-    lines = out.stdout.strip().splitlines()
+    child = subprocess.Popen([sys.executable, "-m", "core.setup.step_timing"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env())
+    deadline = time.monotonic() + timeout_s
+    pending: str | None = request
+    while True:
+        try:
+            stdout, stderr = child.communicate(pending, timeout=0.25)
+            break
+        except subprocess.TimeoutExpired:
+            pending = None
+        if reporter is not None and reporter.should_stop() or time.monotonic() > deadline:
+            child.kill()
+            child.communicate()
+            if time.monotonic() > deadline:
+                raise StudioError(f"Timing a training step took longer than {timeout_s:.0f} s; the computer may be "
+                                  "busy. The Train page shows the time left once training runs.") from None
+            raise JobStopped("The step timing was stopped.")
+    lines = stdout.strip().splitlines()
     try:
         result = json.loads(lines[-1])
     except (IndexError, json.JSONDecodeError):
-        tail = " ".join(out.stderr.strip().splitlines()[-2:])
-        raise StudioError(f"Timing a training step failed (exit code {out.returncode}): {tail}") from None
+        tail = " ".join(stderr.strip().splitlines()[-2:])
+        raise StudioError(f"Timing a training step failed (exit code {child.returncode}): {tail}") from None
     if not result.get("ok"):
         raise StudioError(result.get("message") or "Timing a training step failed.")
     return StepTiming(result["seconds_per_step"], result["steps"], result["device"], result["batch_size"])

@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
@@ -29,16 +29,22 @@ class ElidedLabel(QLabel):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         fm = self.fontMetrics()
-        return QSize(fm.horizontalAdvance(self._full) + 4, fm.height() + 2)
+        return QSize(fm.horizontalAdvance(self._full) + 8, fm.height() + 2)   # slack for fractional advances
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
         fm = self.fontMetrics()
-        return QSize(min(fm.horizontalAdvance(self._full), fm.averageCharWidth() * self._min_chars) + 4,
+        return QSize(min(fm.horizontalAdvance(self._full), fm.averageCharWidth() * self._min_chars) + 8,
                      fm.height() + 2)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):   # a style sheet made it bold
+            self.updateGeometry()
+            self._elide()
 
     def _elide(self) -> None:
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width() - 4))

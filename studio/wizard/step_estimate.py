@@ -21,9 +21,10 @@ CACHE_GROUP = "step_seconds"
 MAX_AGE_DAYS = 14
 
 
-def measure(task: str, spec) -> float:
-    """Seconds per training step of `spec` here (in a child process; blocks: call it off the GUI thread)."""
-    return measure_in_subprocess(task, spec).seconds_per_step
+def measure(task: str, spec, reporter=None) -> float:
+    """Seconds per training step of `spec` here (in a child process; blocks: call it off the GUI thread).
+    A stop requested on `reporter` ends the child."""
+    return measure_in_subprocess(task, spec, reporter=reporter).seconds_per_step
 
 
 def cached_seconds(key: str) -> float | None:
@@ -73,9 +74,14 @@ class StepEstimator(QObject):
             return
         self.measuring = key
         spec = copy.deepcopy(spec)
-        self.slot.start(lambda reporter: measure(task, spec),
+        self.slot.start(lambda reporter: measure(task, spec, reporter=reporter),
                         on_done=lambda seconds: self._done(key, seconds),
                         on_error=lambda sentence: self._failed(key, sentence))
+
+    def cancel(self) -> None:
+        """Stop a measurement in flight (its child process ends); nothing is kept of it."""
+        self.slot.forget()
+        self.measuring = None
 
     def measure_again(self, task: str, spec) -> None:
         key = self.key(task, spec)

@@ -57,6 +57,7 @@ class NewProjectWizard(QWizard):
         else:
             self.resize(1000, 740)
         self.finished.connect(lambda _r: settings().setValue(GEOMETRY_KEY, self.saveGeometry()))
+        self.finished.connect(lambda _r: self.review_page.estimator.cancel())   # no step timing outlives it
         self.result_info = None
         self.job = None
         self._busy = False
