@@ -35,14 +35,13 @@ def write_video(path: Path, frames: int = 12, seed: int = 1) -> Path:
     return path
 
 
-def import_sample_data(project, num_images: int = 24, size: int = 32, seed: int = 0, reporter=None):
-    """The family's built-in sample data (`FamilyInfo.sample_data`): colour images per class, imported
-    as image folders in one transaction."""
+def import_sample_data(project, num_images: int = 36, size: int = 32, seed: int = 0, reporter=None):
+    """The toy family's sample data: colour images in class folders, imported as a user would."""
     import tempfile
 
     from core.datasets.image_folders import plan_image_folders_import
     from core.datasets.plan import commit_import
 
-    with tempfile.TemporaryDirectory(prefix="toy-sample-") as tmp:
-        folders = write_folders(Path(tmp) / "colors", per_class=max(1, num_images // len(COLORS)), seed=seed)
-        return commit_import(project, plan_image_folders_import(folders), reporter=reporter)
+    with tempfile.TemporaryDirectory(prefix="toy-") as tmp:
+        root = write_folders(Path(tmp) / "colors", per_class=max(1, num_images // len(COLORS)), seed=seed)
+        return commit_import(project, plan_image_folders_import(root), copy=True, reporter=reporter)
