@@ -8,8 +8,12 @@ import time
 from core.errors import StudioError
 
 
+SCREENSHOT_SIZE = (1280, 800)
+
+
 def run_app(project: str | None = None, page: str | None = None, screenshot: str | None = None,
-            theme: str | None = None, source: str | None = None, settle_ms: int = 1500) -> int:
+            theme: str | None = None, source: str | None = None, settle_ms: int = 1500,
+            size: tuple[int, int] = SCREENSHOT_SIZE) -> int:
     if screenshot:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
@@ -38,15 +42,16 @@ def run_app(project: str | None = None, page: str | None = None, screenshot: str
     if source and window.session.project is not None:
         window.page("preview").open_source(int(source) if source.isdigit() else source)
     if screenshot:
-        return save_screenshot(app, window, screenshot, settle_ms)
+        return save_screenshot(app, window, screenshot, settle_ms, size=size)
     window.show()
     return app.exec()
 
 
-def save_screenshot(app, window, path: str, settle_ms: int = 1500, patience_s: float = 60.0) -> int:
-    """Render the window at 1280x800 once lazy loads have had `settle_ms` and the shown page says
-    it has settled (at most `patience_s` more); write a PNG."""
-    window.resize(1280, 800)
+def save_screenshot(app, window, path: str, settle_ms: int = 1500, patience_s: float = 60.0,
+                    size: tuple[int, int] = SCREENSHOT_SIZE) -> int:
+    """Render the window at `size` (1280x800) once lazy loads have had `settle_ms` and the shown page
+    says it has settled (at most `patience_s` more); write a PNG."""
+    window.resize(*size)
     window.show()
     start = time.monotonic()
     while True:

@@ -1,7 +1,8 @@
-"""The main window: a side bar of pages, the pages in a stack, the jobs panel docked below.
+"""The main window: a side bar of pages, the pages in a stack, the jobs panel docked below, and
+the menus (File, Go, View, Help: the shortcut sheet on F1 and the About box).
 
 It composes; it does no work itself. Pages are listed in `PAGE_MODULES`; each module exposes
-its page class as `PAGE`.
+its page class as `PAGE`. A project reopens on the page it was left on.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core.errors import StudioError
 from studio.controllers.jobs import JobController
 from studio.pages.base import Page
 from studio.session import Session
-from studio.settings import recent_projects, remove_recent_project, settings
+from studio.settings import last_page, recent_projects, remove_recent_project, set_last_page, settings
 from studio.theme import THEMES, apply_theme, current_theme
 from studio.ui.jobs_panel import JobsPanel
 
@@ -33,17 +34,18 @@ class MainWindow(QMainWindow):
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("SideBar")
-        self.sidebar.setFixedWidth(170)
+        self.sidebar.setFixedWidth(150)
         self.stack = QStackedWidget()
         self.pages: dict[str, Page] = {}
         for name in PAGE_MODULES:
             page_cls = importlib.import_module(f"studio.pages.{name}").PAGE
             page = page_cls(self.session, self.jobs, self)
+            page.navigate.connect(self.show_page)
             self.pages[page.key] = page
             self.stack.addWidget(page)
             item = QListWidgetItem(page.title)
             item.setData(Qt.ItemDataRole.UserRole, page.key)
-            item.setSizeHint(QSize(150, 40))
+            item.setSizeHint(QSize(130, 40))
             self.sidebar.addItem(item)
         self.sidebar.currentRowChanged.connect(self._on_row)
 
@@ -84,6 +86,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(row)
         page = self.stack.currentWidget()
         if isinstance(page, Page):
+            if self.session.project is not None and page.needs_project:   # where to come back to
+                set_last_page(self.session.project.root, page.key)
             page.on_shown()
 
     def _on_project_changed(self, project) -> None:
@@ -100,7 +104,10 @@ class MainWindow(QMainWindow):
         else:
             self.setWindowTitle(f"{project.name} — Studio")
             self.statusBar().showMessage(f"{project.name}  ·  {project.task.replace('_', ' ')}  ·  {project.root}")
-            if self.stack.currentWidget() is self.pages["projects"]:
+            left_on = last_page(project.root)
+            if left_on in self.pages:
+                self.show_page(left_on)          # the page the user left this project on
+            elif self.stack.currentWidget() is self.pages["projects"]:
                 self.show_page("data")
         self._fill_recent_menu()
 
@@ -142,6 +149,29 @@ class MainWindow(QMainWindow):
             themes.addAction(act)
             view.addAction(act)
         self.theme_actions = themes
+
+        help_menu = bar.addMenu("&Help")
+        sheet = QAction("&Keyboard shortcuts", self, shortcut=QKeySequence(QKeySequence.StandardKey.HelpContents))
+        if sheet.shortcut().isEmpty():
+            sheet.setShortcut(QKeySequence("F1"))
+        sheet.triggered.connect(self.show_shortcuts)
+        about = QAction("&About Studio", self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(sheet)
+        help_menu.addAction(about)
+        self.shortcut_sheet = None
+
+    def show_shortcuts(self):
+        from studio.help import ShortcutSheet
+
+        self.shortcut_sheet = ShortcutSheet(self)
+        self.shortcut_sheet.show()
+        return self.shortcut_sheet
+
+    def show_about(self) -> None:
+        from studio.help import about_html
+
+        QMessageBox.about(self, "About Studio", about_html())
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -1,8 +1,10 @@
-"""Persistent GUI settings (window geometry, recent projects, theme) in an INI file.
+"""Persistent GUI settings (window geometry, recent projects, theme, the page each project was left
+on) in an INI file.
 
 `STUDIO_CONFIG_DIR` overrides where it lives (tests point it at a temporary folder)."""
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -33,3 +35,17 @@ def add_recent_project(path: str | Path) -> None:
 
 def remove_recent_project(path: str) -> None:
     settings().setValue("recent_projects", [p for p in recent_projects() if p != path])
+
+
+def _project_key(path: str | Path) -> str:
+    return hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:16]
+
+
+def last_page(path: str | Path) -> str | None:
+    """The page a project was last left on (None: never opened here)."""
+    value = settings().value(f"last_page/{_project_key(path)}")
+    return str(value) if value else None
+
+
+def set_last_page(path: str | Path, page: str) -> None:
+    settings().setValue(f"last_page/{_project_key(path)}", page)

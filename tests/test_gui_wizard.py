@@ -13,6 +13,20 @@ from studio.settings import add_recent_project, recent_projects
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
 
+MEASURED = []   # specs whose training step the fake measurement "timed"
+
+
+@pytest.fixture(autouse=True)
+def measured_step(monkeypatch):
+    """The step timing child process is tested in test_step_timing; here a step "takes" 0.5 s."""
+    MEASURED.clear()
+
+    def fake(task, spec, reporter=None):
+        MEASURED.append((task, spec.train.batch_size))
+        return 0.5
+    monkeypatch.setattr("studio.wizard.step_estimate.measure", fake)
+
+
 @pytest.fixture
 def window(qtbot):
     from studio.main_window import MainWindow
@@ -79,18 +93,27 @@ def test_wizard_creates_a_project_from_the_sample_data(qtbot, window, tmp_path):
     assert wiz.model_page.backbone.currentText() == "resnet18"
     go_next(qtbot, wiz)
     review = wiz.review_page
+    assert review.editor.isHidden()                              # a summary, the YAML behind a button
+    summary = review.summary.text()
+    for words in ("Mask R-CNN, resnet18 backbone, CPU profile", "none: the model starts from random weights",
+                  "2,000 steps of 4 images at 64 px", "Estimated time"):
+        assert words in summary, words
+    click(qtbot, review.yaml_button)
+    assert review.editor.isVisible()
     assert "total_steps: 2000" in review.editor.toPlainText()   # the sample data gets the demo's CPU schedule
     review.editor.setPlainText(review.editor.toPlainText().replace("total_steps: 2000", "total_steps: 7"))
     tick(qtbot, review.start)
     assert not review.start.isChecked()
     finish = wiz.button(QWizard.WizardButton.FinishButton)
     assert finish.text().replace("&", "") == "Create project"
-    click(qtbot, finish)    # 200 warmup steps in a 7-step run: the spec is refused with its sentence
-    assert "train.warmup_steps (200) must not exceed train.total_steps (7)" in review.message.text()
-    assert "train.learning_rate_steps must be below train.total_steps (7), got 1400, 1800" in review.message.text()
+    # a decay the user typed past the end of the run is refused with its sentence
+    text = review.editor.toPlainText()
+    review.editor.setPlainText(text.replace("learning_rate_steps: [1400, 1800]", "learning_rate_steps: [4, 1800]"))
+    click(qtbot, finish)
+    assert "train.learning_rate_steps must be below train.total_steps (7), got 1800" in review.message.text()
     assert wiz.isVisible() and not (tmp_path / "shapes").exists()
-    review.editor.setPlainText(review.editor.toPlainText().replace("warmup_steps: 200", "warmup_steps: 2")
-                               .replace("learning_rate_steps: [1400, 1800]", "learning_rate_steps: [4, 6]"))
+    # only the run's length changed: warmup and decays follow it (no hand edits for a short run)
+    review.editor.setPlainText(text)
     with qtbot.waitSignal(wiz.created, timeout=60_000) as created:
         click(qtbot, finish)
     root = tmp_path / "shapes"
@@ -101,7 +124,9 @@ def test_wizard_creates_a_project_from_the_sample_data(qtbot, window, tmp_path):
     assert catalog.split_sizes(project)["val"] == 3 and catalog.split_sizes(project)["unassigned"] == 0
     run = runs.get_run(project, "run-001")
     assert run.total_steps == 7 and run.status == "created"
-    assert "total_steps: 7" in (root / "runs" / "run-001" / "spec.yaml").read_text()
+    spec_text = (root / "runs" / "run-001" / "spec.yaml").read_text()
+    assert "total_steps: 7" in spec_text and "warmup_steps: 1 " in spec_text
+    assert "learning_rate_steps: [5, 6]" in spec_text
     assert not wiz.isVisible() and str(root) in recent_projects()
     assert window.stack.currentWidget() is window.page("data")
 
@@ -125,7 +150,10 @@ def test_finish_can_start_training_and_show_the_train_page(qtbot, window, tmp_pa
     job = wiz.job
     assert job is not None and (job.verb, job.run) == ("train", "run-001")
     assert window.stack.currentWidget() is window.page("train")
+    dash = window.page("train").dashboard
+    assert dash.job is job                                   # the Train page follows the wizard's job
     qtbot.waitUntil(lambda: job.progress is not None, timeout=60_000)   # training steps are reported
+    qtbot.waitUntil(lambda: dash.loss_plot.point_count("loss") > 0, timeout=60_000)   # live, on its curves
     with qtbot.waitSignal(job.finished, timeout=60_000):
         job.stop(grace_ms=20_000)
     assert job.status in ("stopped", "done"), job.message
@@ -172,6 +200,9 @@ def test_a_bad_coco_file_shows_the_report_and_blocks_next(qtbot, window, tmp_pat
     choose(qtbot, wiz, "coco")
     assert not next_button(wiz).isEnabled() and page.message.text() == \
         "Choose the COCO instances or person_keypoints .json file."
+    assert page.message.kind == "hint"            # what to do first: not an error before any input
+    click(qtbot, page.check_button)               # checking nothing is an error
+    assert page.message.kind == "error"
     bad = tmp_path / "bad.json"
     bad.write_text('{"images": [')
     page.forms["coco"].fields["annotations"].setText(str(bad))
@@ -206,7 +237,7 @@ def test_weights_are_checked_off_the_gui_thread(qtbot, window, tmp_path):
 
     wiz = open_wizard(qtbot, window, tmp_path)
     go_next(qtbot, wiz)
-    choose(qtbot, wiz, "skip")
+    choose(qtbot, wiz, "sample")   # data: a run will be made, so its model is chosen
     go_next(qtbot, wiz)
     model = wiz.model_page
     qtbot.waitUntil(model.isComplete, timeout=60_000)
@@ -234,7 +265,7 @@ def test_the_weights_list_offers_a_recent_projects_checkpoint(qtbot, window, tmp
     add_recent_project(trained)
     wiz = open_wizard(qtbot, window, tmp_path)
     go_next(qtbot, wiz)
-    choose(qtbot, wiz, "skip")
+    choose(qtbot, wiz, "sample")
     go_next(qtbot, wiz)
     model = wiz.model_page
     qtbot.waitUntil(model.isComplete, timeout=60_000)
@@ -411,6 +442,8 @@ wiz.next(); wait(wiz.model_page.isComplete)
 wiz.model_page.set_weights({str(tmp_path / "w.pth")!r}); wait(lambda: wiz.model_page.weights_message.kind == "error")
 wiz.model_page.set_weights("")
 wiz.next(); wiz.review_page.start.setChecked(False); wiz.accept(); wait(lambda: wiz.result_info is not None)
+from PySide6.QtCore import QThreadPool
+assert QThreadPool.globalInstance().waitForDone(60_000)   # the step timing (a child process) was stopped
 print(wiz.result_info.images, wiz.review_page.spec.model.backbone, "torch" in sys.modules)
 """
     (tmp_path / "w.pth").write_bytes(b"not weights")
@@ -419,3 +452,55 @@ print(wiz.result_info.images, wiz.review_page.spec.model.backbone, "torch" in sy
                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["8", "resnet18", "False"]
+
+
+def test_without_data_the_wizard_offers_create_only(qtbot, window, tmp_path):
+    wiz = open_wizard(qtbot, window, tmp_path, name="later")
+    go_next(qtbot, wiz)
+    choose(qtbot, wiz, "skip")
+    go_next(qtbot, wiz)
+    review = wiz.review_page
+    assert wiz.currentPage() is review                     # no model to choose for a run that is not made
+    assert review.start.isHidden() and review.length.isHidden() and review.yaml_button.isHidden()
+    assert not review.start_training()
+    assert "import data on the Data page" in review.later.text()
+    finish = wiz.button(QWizard.WizardButton.FinishButton)
+    assert finish.text().replace("&", "") == "Create project"
+    with qtbot.waitSignal(wiz.created, timeout=60_000):
+        click(qtbot, finish)
+    assert wiz.job is None and runs.list_runs(window.session.project) == []   # nothing fails on "no categories"
+    assert not window.jobs.jobs
+
+
+def test_presets_size_the_first_run_with_times_from_a_measured_step(qtbot, window, tmp_path):
+    wiz = open_wizard(qtbot, window, tmp_path, name="timed")
+    go_next(qtbot, wiz)
+    choose(qtbot, wiz, "sample")
+    wiz.import_page.forms["sample"].images.setValue(12)
+    go_next(qtbot, wiz)
+    qtbot.waitUntil(wiz.model_page.isComplete, timeout=60_000)
+    go_next(qtbot, wiz)
+    review = wiz.review_page
+    qtbot.waitUntil(lambda: review.step_seconds() == 0.5, timeout=10_000)
+    qtbot.waitUntil(lambda: "about 17 min" in review.summary.text(), timeout=5000)   # 2000 steps of 0.5 s
+    buttons = review.preset_buttons
+    assert buttons["standard"].isChecked()
+    assert buttons["quick"].text() == "Quick look: 240 steps, about 2 min"
+    assert buttons["standard"].text() == "Standard: 2,000 steps, about 17 min"
+    assert buttons["long"].text() == "Long: 6,000 steps, about 50 min"
+    assert "measured on this computer: 0.50 s" in review.timing.text()
+    tick(qtbot, buttons["quick"])
+    text = review.editor.toPlainText()
+    assert "total_steps: 240" in text and "warmup_steps: 24 " in text and "learning_rate_steps: [168, 216]" in text
+    assert "240 steps of 4 images" in review.summary.text() and "about 2 min" in review.summary.text()
+    assert MEASURED == [("instance_segmentation", 4)]         # one measurement for this sizing
+    wiz.reject()
+    again = open_wizard(qtbot, window, tmp_path, name="timed-again")   # the same sizing: known at once
+    go_next(qtbot, again)
+    choose(qtbot, again, "sample")
+    again.import_page.forms["sample"].images.setValue(12)
+    go_next(qtbot, again)
+    qtbot.waitUntil(again.model_page.isComplete, timeout=60_000)
+    go_next(qtbot, again)
+    assert again.review_page.step_seconds() == 0.5 and len(MEASURED) == 1
+    again.reject()

@@ -5,7 +5,8 @@
   `samples_per_s`, ...);
 - evaluation metrics (`phase: "eval"`/`"evaluate"`): under `eval/<name>` (`eval/AP`, `eval/mask_AP`),
   leaving out COCO's -1 ("no objects of that size");
-- progress events update `progress` (done, total, eta_s, phase).
+- progress events update `progress` (done, total, eta_s, phase); a done event's step is where the
+  job ended (a stop saves a checkpoint at a step after the last progress event).
 
 A point whose step is not after the series' last step rewinds the series to before that
 step first: a resumed run that lost some steps reports them again, and the curve shows each
@@ -161,6 +162,9 @@ class CurveStore:
         elif kind == "done":
             self.progress.status = str(event.get("status") or "done")
             self.progress.eta_s = None
+            step = event.get("step")
+            if isinstance(step, int) and not isinstance(step, bool):   # where it stopped (its checkpoint's
+                self.progress.done = step                               # step), after the last progress event
             self.version += 1
         elif kind == "error":
             self.progress.status, self.progress.message = "failed", str(event.get("message") or "")

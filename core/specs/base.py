@@ -256,6 +256,31 @@ def derived_defaults(cls: type, given: dict[str, Any], base: Any = None) -> dict
     return {k: v for k, v in hook(dict(given), base).items() if k not in given}
 
 
+def follow_edits(cls: type, data: Any, base: Any) -> Any:
+    """`data` (a spec as a nested dict, e.g. YAML a user edited) made from `base` (the spec it was
+    made from): the fields that follow another (`derived_defaults`) and still hold base's value
+    take the values that follow from the fields the user changed. A run shortened from 2000 to 60
+    steps in the YAML keeps its warmup and decay fractions; a warmup the user changed stays theirs."""
+    if not isinstance(data, dict) or base is None:
+        return data
+    out = dict(data)
+    base_values = spec_to_dict(base)
+    edited: dict[str, Any] = {}
+    for info in fields_of(cls):
+        if info.name not in out:
+            continue
+        if info.is_section:
+            out[info.name] = follow_edits(info.type, out[info.name], getattr(base, info.name, None))
+        elif out[info.name] != base_values.get(info.name):
+            edited[info.name] = out[info.name]
+    try:
+        derived = derived_defaults(cls, edited, base)
+    except (SpecError, ValueError, TypeError):   # the edited values are checked (and refused) when built
+        return out
+    out.update(derived)
+    return out
+
+
 def _cross_checks(spec: Any, prefix: str, errors: list[str]) -> None:
     for info in fields_of(type(spec), prefix):
         value = getattr(spec, info.name)
@@ -347,17 +372,17 @@ def _parse_yaml(text: str, source: str) -> Any:
         raise SpecError(f"{_sentence_start(source)} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
 
 
-def spec_from_yaml(cls: type, text: str, source: str = "the spec", stored: bool = False) -> Any:
+def spec_from_yaml(cls: type, text: str, source: str = "the spec", stored: bool = False, base: Any = None) -> Any:
     """Build and validate a spec from YAML text. `source` names it in messages ("the spec file
     x.yaml"). An empty document is refused: it would silently train every default. `stored`: see
-    `spec_from_dict`."""
+    `spec_from_dict`. `base`: the spec the text was generated from (see `follow_edits`)."""
     data = _parse_yaml(text, source)
     if data is None or data == {}:
         task = _task_of(cls)
         start = f"`studio spec default --task {task}`" if task else "the family's default spec"
         raise SpecError(f"{_sentence_start(source)} is empty: it sets nothing, and would train every built-in "
                         f"default. Start from {start} and change what you need.")
-    return spec_from_dict(cls, data, stored=stored)
+    return spec_from_dict(cls, follow_edits(cls, data, base), stored=stored)
 
 
 def _read_spec_file(p: Path) -> str:

@@ -258,8 +258,8 @@ class Trainer:
 
     def _stopped(self) -> TrainResult:
         path = self.save_checkpoint()
-        self.reporter.log(f"Stopped at step {self.step}; checkpoint {path.name} saved. Training this run again "
-                          "resumes it.")
+        # neutral wording: the GUI names its Resume button, the CLI prints the command that resumes
+        self.reporter.log(f"Stopped at step {self.step}; checkpoint {path.name} saved. Resume the run to continue.")
         result = TrainResult("stopped", self.step, path, self.metrics)
         self._fire("on_train_end", result)
         return result
@@ -272,8 +272,8 @@ class Trainer:
             try:
                 metrics = self.evaluate()
             except JobStopped:
-                self.reporter.log(f"Stopped during the final evaluation at step {self.step}; training this run "
-                                  "again finishes it.")
+                self.reporter.log(f"Stopped during the final evaluation at step {self.step}; resume the run to "
+                                  "finish it.")
                 newest = files.step_checkpoints(self.run_dir)
                 result = TrainResult("stopped", self.step, newest[0][1] if newest else None, metrics)
                 self._fire("on_train_end", result)

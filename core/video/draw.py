@@ -1,12 +1,16 @@
 """Drawing helpers every family's overlay shares: a stable color per class id, vectorized
 alpha-blended masks, boxes, label tags with a filled background, and the FPS readout.
 
-All functions take and return BGR uint8 frames (OpenCV's order) and draw in place.
+All functions take and return BGR uint8 frames (OpenCV's order) and draw in place. Sizes follow
+one rule, `overlay_style(frame)`: text, line widths, padding and points scale with the frame's
+shorter side, so a 192x192 video keeps its objects visible under their tags and a 1080p one
+gets tags that can be read.
 """
 from __future__ import annotations
 
 import colorsys
 import functools
+from dataclasses import dataclass
 from typing import Sequence
 
 import cv2
@@ -24,6 +28,30 @@ def color_for(class_id: int) -> tuple[int, int, int]:
     value = 0.95 if int(class_id) % 2 == 0 else 0.8
     r, g, b = colorsys.hsv_to_rgb(hue, 0.85, value)
     return int(b * 255), int(g * 255), int(r * 255)
+
+
+@dataclass(frozen=True)
+class OverlayStyle:
+    font_scale: float        # cv2.putText scale (Hershey simplex)
+    text_thickness: int
+    line_width: int          # boxes and skeleton lines
+    pad: int                 # around a tag's text
+    point_radius: int        # keypoints
+
+
+REFERENCE_SIDE = 1000.0      # a frame whose shorter side is this draws at font scale 1.0
+
+
+def overlay_style(frame_or_shape) -> OverlayStyle:
+    """The sizes every overlay draws with on a frame (or a shape (h, w, ...)): 192 px -> text at
+    scale 0.3 with 1 px lines; 720 px -> 0.72 and 2 px; 1080 px -> 1.0 and 3 px."""
+    shape = getattr(frame_or_shape, "shape", frame_or_shape)
+    side = float(min(shape[0], shape[1]))
+    return OverlayStyle(font_scale=round(min(1.0, max(0.3, side / REFERENCE_SIDE)), 3),
+                        text_thickness=max(1, int(round(side / 720))),
+                        line_width=max(1, int(round(side / 360))),
+                        pad=max(1, int(round(side / 240))),
+                        point_radius=max(2, int(round(side / 160))))
 
 
 def colors_for(class_ids: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -48,8 +76,11 @@ def blend_masks(frame: np.ndarray, masks: np.ndarray, colors: np.ndarray, alpha:
     return frame
 
 
-def draw_box(frame: np.ndarray, box: Sequence[float], color: tuple[int, int, int], thickness: int = 2) -> None:
+def draw_box(frame: np.ndarray, box: Sequence[float], color: tuple[int, int, int],
+             thickness: int | None = None) -> None:
+    """A box outline; `thickness` defaults to the frame's `overlay_style` line width."""
     x1, y1, x2, y2 = (int(round(float(v))) for v in box)
+    thickness = overlay_style(frame).line_width if thickness is None else thickness
     cv2.rectangle(frame, (x1, y1), (x2, y2), color, thickness, lineType=cv2.LINE_AA)
 
 
@@ -59,12 +90,16 @@ def _text_color(bg: tuple[int, int, int]) -> tuple[int, int, int]:
 
 
 def draw_label(frame: np.ndarray, text: str, x: float, y: float, color: tuple[int, int, int],
-               scale: float = 0.4, thickness: int = 1) -> tuple[int, int, int, int]:
+               scale: float | None = None, thickness: int | None = None) -> tuple[int, int, int, int]:
     """A text tag on a filled `color` background whose bottom-left corner is at (x, y), moved to
-    stay inside the frame (below y when there is no room above). Returns the tag's x1, y1, x2, y2."""
+    stay inside the frame (below y when there is no room above). Text size, thickness and padding
+    default to the frame's `overlay_style`. Returns the tag's x1, y1, x2, y2."""
+    style = overlay_style(frame)
+    scale = style.font_scale if scale is None else scale
+    thickness = style.text_thickness if thickness is None else thickness
     (tw, th), base = cv2.getTextSize(text, FONT, scale, thickness)
     h, w = frame.shape[:2]
-    pad = 2
+    pad = style.pad
     bw, bh = tw + 2 * pad, th + base + 2 * pad
     x1 = int(min(max(0, round(x)), max(0, w - bw)))
     y2 = int(round(y))
@@ -80,9 +115,10 @@ def draw_label(frame: np.ndarray, text: str, x: float, y: float, color: tuple[in
 def draw_fps(frame: np.ndarray, fps: float, extra: str = "") -> np.ndarray:
     """'12.3 FPS' (and `extra`) in the top-left corner on a dark tag."""
     text = f"{fps:.1f} FPS" + (f"  {extra}" if extra else "")
-    scale = max(0.4, min(1.0, frame.shape[1] / 1280))
-    (_, th), base = cv2.getTextSize(text, FONT, scale, 1)
-    draw_label(frame, text, 4, 4 + th + base + 4, (32, 32, 32), scale=scale)
+    style = overlay_style(frame)
+    (_, th), base = cv2.getTextSize(text, FONT, style.font_scale, style.text_thickness)
+    margin = style.pad * 2
+    draw_label(frame, text, margin, margin + th + base + 2 * style.pad, (32, 32, 32))
     return frame
 
 

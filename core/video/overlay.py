@@ -1,7 +1,8 @@
 """Overlays of typed predictions (`core.predictions`) on BGR frames, shared by every family:
 instances (tinted masks, boxes, keypoints, label tags, a cascade's second label) and whole-frame
 classifications (a tag with the class and its score). Families draw through these, so every
-overlay looks alike; a family with more to show (a skeleton) draws on top.
+overlay looks alike; a family with more to show (a skeleton) draws on top, with the same
+`core.video.draw.overlay_style(frame)` sizes.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import cv2
 import numpy as np
 
 from core.predictions import Classification, Instances
-from core.video.draw import FONT, blend_masks, color_for, colors_for, draw_box, draw_label, score_text
+from core.video.draw import (FONT, blend_masks, color_for, colors_for, draw_box, draw_label, overlay_style,
+                             score_text)
 
 
 def _name(class_names: Mapping[int, str], label: int) -> str:
@@ -37,8 +39,9 @@ def draw_instances(frame_bgr: np.ndarray, prediction: Instances, class_names: Ma
             raise ValueError(f"prediction masks are {shown.masks.shape[1]}x{shown.masks.shape[2]} but the frame is "
                              f"{h}x{w}; draw on the frame the prediction was made for, then scale")
         blend_masks(frame_bgr, shown.masks, colors_for(shown.labels), alpha)
+    style = overlay_style(frame_bgr)
     if shown.keypoints is not None:
-        radius = max(2, int(round(min(h, w) / 160)))
+        radius = style.point_radius
         for label, kps in zip(shown.labels, shown.keypoints):
             color = color_for(int(label))
             for x, y, v in kps:
@@ -65,12 +68,14 @@ def draw_classification(frame_bgr: np.ndarray, prediction: Classification, class
         return frame_bgr
     if prediction.score < score_threshold:
         return frame_bgr
-    scale = max(0.45, min(1.2, frame_bgr.shape[1] / 900))
-    (_, th), base = cv2.getTextSize("Ag", FONT, scale, 1)
-    y = 2 * (th + base + 8) + 4
+    style = overlay_style(frame_bgr)
+    (_, th), base = cv2.getTextSize("Ag", FONT, style.font_scale, style.text_thickness)
+    tag = th + base + 2 * style.pad             # one tag's height
+    margin = 2 * style.pad
+    y = margin + 2 * tag + style.pad            # below the FPS tag (drawn at the top)
     for label, score in prediction.top(top):
-        draw_label(frame_bgr, score_text(_name(class_names, label), score), 4, y, color_for(label), scale=scale)
-        y += th + base + 6
+        draw_label(frame_bgr, score_text(_name(class_names, label), score), margin, y, color_for(label))
+        y += tag + style.pad
     return frame_bgr
 
 

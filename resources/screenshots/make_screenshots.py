@@ -1,5 +1,5 @@
 """Render the README's screenshots: every page of the main window, the new-project wizard, and
-the Train page in the dark theme (1280x800 PNGs, offscreen).
+the Train page in the dark theme (1280x800 PNGs, offscreen) and in a 1024x700 window.
 
     python resources/screenshots/make_screenshots.py [--project DIR] [--video FILE] [--out DIR]
 
@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {out / f'{page}.png'}")
     studio("gui", str(project), "--page", "train", "--theme", "dark", "--screenshot", str(out / "train-dark.png"),
            env=env)
+    studio("gui", str(project), "--page", "train", "--theme", "light", "--size", "1024x700", "--screenshot",
+           str(out / "train-1024x700.png"), env=env)
     os.environ.update({k: env[k] for k in ("QT_QPA_PLATFORM", "STUDIO_CONFIG_DIR")})
     sys.path.insert(0, str(ROOT))
     wizard_shots(out)

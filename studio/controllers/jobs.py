@@ -34,6 +34,9 @@ class Job(QObject):
         self.status = "starting"
         self.progress: float | None = None      # 0..1 when known
         self.eta_s: float | None = None
+        self.step: int | None = None            # a trainer's step (progress events that carry `step`) ...
+        self.total: int | None = None           # ... of its total steps
+        self._stepped = False
         self.message = ""
         self.last_event: dict[str, Any] | None = None
         self.started_at = time.time()
@@ -96,13 +99,21 @@ class Job(QObject):
         kind = event.get("event")
         if kind == "progress":
             done, total = event.get("done"), event.get("total")
-            if total:
+            stepped = "step" in event
+            if stepped:
+                self.step, self.total = event.get("step"), total or self.total
+            # a trainer's overall progress is its steps; the phases in between (an evaluation's
+            # batches) report their own done/total, which must not move the job's bar
+            if total and (stepped or not self._stepped):
                 self.progress = min(1.0, done / total)
-            self.eta_s = event.get("eta_s", self.eta_s)
+                self.eta_s = event.get("eta_s", self.eta_s)
+            self._stepped |= stepped
             self.changed.emit()
         elif kind in ("done", "error"):
             self.last_event = event
             self.message = event.get("message") or _done_text(event)
+            if isinstance(event.get("step"), int):
+                self.step = event["step"]
         elif kind == "log":
             self.message = event.get("message", "")
             self.changed.emit()
@@ -157,6 +168,9 @@ def _done_text(event: dict[str, Any]) -> str:
     return f"{event.get('status', 'done')}" + (f" at step {step}" if isinstance(step, int) else "")
 
 
+ANY = object()     # `JobController.active`: jobs of every project
+
+
 class JobController(QObject):
     """Starts jobs and keeps the list the jobs panel shows."""
 
@@ -174,8 +188,18 @@ class JobController(QObject):
         self.job_started.emit(job)
         return job
 
-    def active(self, verb: str | None = None, run: str | None = None) -> list[Job]:
-        return [j for j in self.jobs if j.is_active and (verb is None or j.verb == verb)
+    def of_project(self, project) -> list[Job]:
+        """The jobs started here for `project` (a Project or its folder; none for None)."""
+        if project is None:
+            return []
+        key = Path(getattr(project, "root", project)).resolve()
+        return [j for j in self.jobs if j.project_root.resolve() == key]
+
+    def active(self, verb: str | None = None, run: str | None = None, project=ANY) -> list[Job]:
+        """Running jobs, of one verb, run and project (a Project or its folder) when given: run names
+        repeat across projects, so pages always name theirs."""
+        jobs = self.jobs if project is ANY else self.of_project(project)
+        return [j for j in jobs if j.is_active and (verb is None or j.verb == verb)
                 and (run is None or j.run == run)]
 
     def stop_all(self, grace_ms: int | None = None) -> None:

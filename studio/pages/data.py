@@ -25,6 +25,7 @@ from studio.pages.data_details import DatasetSummary, ImageDetails
 from studio.ui.annotation_doc import doc_for_image
 from studio.ui.import_dialog import ImportDialog
 from studio.ui.import_formats import result_sentence
+from studio.ui.save_target import exports_folder
 
 VIDEO_TASKS = ("action_recognition",)
 EMPTY, IMAGES, CLIPS = 0, 1, 2
@@ -231,7 +232,7 @@ class DataPage(Page):
             self.export_to(path)
 
     def _ask_export_path(self) -> str:
-        default = str(Path.home() / f"{self.project.name}_coco.json")
+        default = str(exports_folder(self.project) / f"{self.project.name}_coco.json")
         path, _ = QFileDialog.getSaveFileName(self, "Export COCO annotations", default, "COCO JSON (*.json)")
         return path
 

@@ -86,7 +86,7 @@ class DatasetSummary(QWidget):
         self.table.setItem(total, 0, QTableWidgetItem("total"))
         for col, split in enumerate(self.columns, start=1):
             self.table.setItem(total, col, _number_item(sum(per[split].values()), bold=True))
-        rows_shown = min(self.table.rowCount(), 7)
+        rows_shown = min(self.table.rowCount(), 3)   # more scroll: a 1024x700 window must not cut the table
         self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + 22 * rows_shown + 4)
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

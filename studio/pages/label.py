@@ -99,15 +99,17 @@ class LabelPage(Page):
         session.data_changed.connect(self._request_reload)
 
     def _shortcuts(self) -> None:
-        for keys, slot in ((("D", "Right"), self.next), (("A", "Left"), self.previous),
-                           (("Home",), self.first), (("End",), self.last)):
-            act = QAction(self)
+        for keys, slot, what in ((("D", "Right"), self.next, "Next image"), (("A", "Left"), self.previous,
+                                                                           "Previous image"),
+                                 (("Home",), self.first, "First image"), (("End",), self.last, "Last image")):
+            act = QAction(what, self)
             act.setShortcuts([QKeySequence(k) for k in keys])
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             act.triggered.connect(slot)
             self.addAction(act)
         for act in (*self.image.layer_actions.values(), self.image.fit_action):
             self.addAction(act)       # M / B / L / F anywhere on the page, not only over the image
+        self.describe_keys("+ / -", "Zoom in / out (the wheel zooms around the pointer)")
 
     # -- loading ------------------------------------------------------------------------------
     def on_project_changed(self, project) -> None:

@@ -124,7 +124,11 @@ class OptimizePage(Page):
 
     # -- state --------------------------------------------------------------------------------
     def on_project_changed(self, project) -> None:
-        self.refresh()
+        self._own_jobs.clear()
+        for progress in (self.export_panel.progress, self.eval_progress, self.prune_panel.progress,
+                         self.retrain_panel.progress, self.qat_panel.progress, self.int8_panel.progress):
+            progress.reset()                  # no sentence about another project's job stays
+        self.refresh()                        # the sweep plot and pruned runs follow the new project
 
     def on_shown(self) -> None:
         self.refresh()
@@ -181,7 +185,7 @@ class OptimizePage(Page):
                                   ("prune", self.prune_panel, "A pruning"), ("qat", self.qat_panel, "A QAT setup")):
             if not name:
                 panel.set_available(False, "Pick a trained run first.")
-            elif self.jobs.active(verb, name):
+            elif self.jobs.active(verb, name, self.project):
                 panel.set_available(False, f"{what} of run {name} is running.")
             else:
                 panel.set_available(True)
@@ -190,12 +194,12 @@ class OptimizePage(Page):
         chosen = self.retrain_panel.options()["run"]
         if not pruned:
             self.retrain_panel.set_available(False, "Prune this run first (Prune tab): retraining takes a pruned run.")
-        elif chosen and self.jobs.active("train", chosen):
+        elif chosen and self.jobs.active("train", chosen, self.project):
             self.retrain_panel.set_available(False, f"Run {chosen} is training; follow it on the Train page.")
         else:
             self.retrain_panel.set_available(True)
         s = self.table.current_summary()
-        evaluating = bool(name) and bool(self.jobs.active("evaluate", name))
+        evaluating = bool(name) and bool(self.jobs.active("evaluate", name, self.project))
         self.evaluate_button.setEnabled(s is not None and s.exists and not evaluating)
         self.folder_button.setEnabled(s is not None)
         self.card_button.setEnabled(s is not None and s.card is not None)

@@ -3,14 +3,14 @@ finds — masks, boxes and labels drawn on each frame — with play/pause, frame
 a confidence slider, a class filter and live timings. Decoding and inference run on the
 preview controller's worker thread; "Save annotated video" runs the `infer` worker as a job.
 
-Keys: Space play/pause, Right or . next frame, Left previous frame.
+Keys: Space play/pause, Right or . next frame, Left previous frame. The saved video goes, by
+default, to the run's exports folder; the line under the button says where it went.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.project import catalog
@@ -18,6 +18,7 @@ from studio.controllers.preview import PreviewController, PreviewFrame
 from studio.pages.base import Page, header
 from studio.ui.model_picker import BACKEND_TITLES, ModelPicker
 from studio.ui.overlay_controls import ClassFilter, ScoreSlider
+from studio.ui.save_target import SavedNote, exports_folder
 from studio.ui.source_picker import SourcePicker
 from studio.ui.transport_bar import TransportBar
 from studio.ui.video_view import VideoView
@@ -61,7 +62,8 @@ class PreviewPage(Page):
         self.sources = SourcePicker()
         self.save_button = QPushButton("Save annotated video...")
         self.save_button.setToolTip("Annotate the whole source into a video file as a job (progress in the jobs "
-                                    "panel)")
+                                    "panel); the dialog starts in the run's exports folder")
+        self.saved = SavedNote()
         self._build()
         self._wire()
 
@@ -81,6 +83,7 @@ class PreviewPage(Page):
         side = QVBoxLayout()
         side.addWidget(overlay, 1)
         side.addWidget(self.save_button)
+        side.addWidget(self.saved)
         side_box = QWidget()
         side_box.setLayout(side)
         side_box.setFixedWidth(240)
@@ -116,17 +119,19 @@ class PreviewPage(Page):
         self.save_button.clicked.connect(self.save_dialog)
         self.session.artifacts_changed.connect(self._reload_models)
         self.session.runs_changed.connect(self._reload_models)
-        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        for keys, slot in (("Space", p.toggle), ("Right", p.step), (".", p.step), ("Left", p.step_back)):
-            QShortcut(QKeySequence(keys), self, slot, context=ctx)
+        for keys, slot, what in (("Space", p.toggle, "Play or pause"), (("Right", "."), p.step, "Next frame"),
+                                 ("Left", p.step_back, "Previous frame")):
+            self.add_shortcut(keys, slot, what)
         self._update_controls()
 
     # -- page hooks ---------------------------------------------------------------------------
     def on_project_changed(self, project) -> None:
         self.close_source()
-        self.picker.set_project(project)
-        if project is not None:     # the project's classes until a model says its own
-            self.classes.set_classes({c.id: c.name for c in catalog.categories(project)})
+        self.picker.set_project(project, fresh=True)
+        self.show_error("")
+        self.saved.clear_note()
+        # the project's classes until a model says its own
+        self.classes.set_classes({c.id: c.name for c in catalog.categories(project)} if project is not None else {})
 
     def on_shown(self) -> None:
         self._reload_models()
@@ -225,10 +230,10 @@ class PreviewPage(Page):
 
     # -- save ---------------------------------------------------------------------------------
     def default_output(self) -> Path:
+        """`<stem>-annotated.mp4` in the chosen run's exports folder (the project's without a run)."""
         choice = self.picker.choice()
         stem = "camera" if isinstance(self.source, int) else Path(str(self.source)).stem
-        base = self.project.run_dir(choice.run) / "preview" if choice and choice.run else self.project.root / "preview"
-        return base / f"{stem}-annotated.mp4"
+        return exports_folder(self.project, choice.run if choice else None) / f"{stem}-annotated.mp4"
 
     def save_dialog(self) -> None:
         if self.source is None or self.project is None:
@@ -249,8 +254,19 @@ class PreviewPage(Page):
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         job = self.jobs.start("infer", self.project.root, artifact=artifact, source=str(self.source), out=str(out),
                               backend=backend, score=self.score.value(), run=choice.run)
-        job.finished.connect(lambda _j: self.session.artifacts_changed.emit())
+        self.saved.saving(out)
+        job.finished.connect(lambda j: self._saved(j, Path(out)))
         return job
+
+    def _saved(self, job, out: Path) -> None:
+        if self.saved.path == out:          # still the file the note is about (not another project's)
+            if job.status == "done":
+                self.saved.saved(out)
+            elif job.status == "stopped":
+                self.saved.failed(f"Saving {out.name} was stopped; the file is incomplete.")
+            else:
+                self.saved.failed(job.message or f"Saving {out.name} failed; see the jobs panel.")
+        self.session.artifacts_changed.emit()
 
 
 PAGE = PreviewPage

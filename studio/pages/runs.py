@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 
 from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout
 
 from core.families import FamilyInfo
@@ -76,9 +76,10 @@ class RunsPage(Page):
         lay.addWidget(self.empty)
         lay.addWidget(split, 1)
 
-        for key, slot in (("F5", self.reload), ("Ctrl+Shift+O", self.open_folder), ("Delete", self.delete_selected)):
-            sc = QShortcut(QKeySequence(key), self, activated=slot)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for key, slot, what in (("F5", self.reload, "Read the runs again"),
+                                ("Ctrl+Shift+O", self.open_folder, "Open the selected run's folder"),
+                                ("Delete", self.delete_selected, "Delete the selected runs (asks first)")):
+            self.add_shortcut(key, slot, what)
         self._timer = QTimer(self, interval=REFRESH_WHILE_RUNNING_MS, timeout=self._refresh_if_running)
         session.runs_changed.connect(self.reload)
         self.on_project_changed(session.project)
@@ -138,7 +139,7 @@ class RunsPage(Page):
 
     def _busy(self, name: str) -> bool:
         """A job of this run is running (started here, or by another process still alive)."""
-        if self.jobs.active(run=name):
+        if self.jobs.active(run=name, project=self.project):
             return True
         run = runs.find_run(self.project, name)
         return run is not None and any(runs.job_is_alive(j) for j in runs.list_jobs(self.project, run.id))

@@ -118,6 +118,7 @@ class CompareView(QWidget):
         self._pump()
         self._fill_combo()
         self._fill_table()
+        self.eval_plot.refresh(force=True)    # now, hidden or not: no curve of the runs shown before stays
 
     def _pump(self) -> None:
         more = False

@@ -4,6 +4,11 @@ New runs are edited in their own form (a draft kept while you look at other runs
 run shows its spec read-only and replays its curves, following them when another process is
 still training it. Start = Ctrl+Enter, Stop = Ctrl+., Resume = Ctrl+R. Training runs in a worker
 process (`JobController`); this page only parses its events.
+
+The dashboard shows the selected run and nothing else: a train job of this project attaches when
+it starts, wherever it was started (this page, the new-project wizard); a new run's dashboard is
+empty until it has data. When a run ends the page says what comes next (Resume after a stop;
+Optimize and Preview once trained).
 """
 from __future__ import annotations
 
@@ -11,7 +16,6 @@ import os
 import signal
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout
 
 from core.errors import StudioError
@@ -26,6 +30,7 @@ from studio.pages.base import Page, header
 from studio.pages.train_controls import NEW, TrainControls
 from studio.pages.train_dashboard import TrainDashboard
 from studio.ui.log_view import newest_log
+from studio.ui.save_target import exports_folder
 
 
 class TrainPage(Page):
@@ -49,15 +54,18 @@ class TrainPage(Page):
         c.stop_button.clicked.connect(self.stop)
         c.resume_button.clicked.connect(self.resume)
         c.copy_button.clicked.connect(self.copy_to_new)
+        c.next_steps.linkActivated.connect(self.navigate)
 
         self.dashboard = TrainDashboard()
         self.dashboard.run_ended.connect(
             lambda _s: self._live_timer.isActive() and QTimer.singleShot(500, self._check_foreign))
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = self.split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(c)
         split.addWidget(self.dashboard)
+        split.setStretchFactor(0, 0)      # a wider window widens the plots, not the form
         split.setStretchFactor(1, 1)
-        split.setSizes([460, 800])
+        split.setChildrenCollapsible(False)
+        self._split_sized = False
         self.unavailable = QLabel()
         self.unavailable.setObjectName("FamilyNotAvailable")
         self.unavailable.setWordWrap(True)
@@ -70,15 +78,23 @@ class TrainPage(Page):
                                       "replay when you come back."))
         lay.addWidget(self.body, 1)
 
-        for keys, button in ((("Ctrl+Return", "Ctrl+Enter"), c.start_button), (("Ctrl+.",), c.stop_button),
-                             (("Ctrl+R",), c.resume_button)):
-            for key in keys:
-                sc = QShortcut(QKeySequence(key), self, activated=lambda b=button: b.isEnabled() and b.click())
-                sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for keys, button, what in ((("Ctrl+Return", "Ctrl+Enter"), c.start_button, "Start the new run"),
+                                   (("Ctrl+.",), c.stop_button, "Stop training (a checkpoint is saved)"),
+                                   (("Ctrl+R",), c.resume_button, "Resume the selected run")):
+            self.add_shortcut(keys, lambda b=button: b.isEnabled() and b.click(), what)
         self._live_timer = QTimer(self, interval=2000, timeout=self._check_foreign)
+        jobs.job_started.connect(self._on_job_started)
         jobs.job_finished.connect(self._on_job_finished)
         session.runs_changed.connect(self._reload_runs)
         self.on_project_changed(session.project)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if not self._split_sized and self.split.width() > 0:   # the first layout: about a third for the form
+            self._split_sized = True
+            total = self.split.width()
+            left = min(460, max(self.controls.minimumSizeHint().width(), round(total * 0.36)))
+            self.split.setSizes([left, total - left])
 
     @property
     def draft_form(self):
@@ -105,6 +121,7 @@ class TrainPage(Page):
         self.dashboard.set_family(family_info(project.task))
         if self.controls.set_spec_class(spec_cls, default_spec_for(project.task, default_profile())):
             self.draft_form.validity_changed.connect(lambda _v: self._update_buttons())
+        self.draft_form.folder = exports_folder(project)     # Save/Load YAML start in the project's exports
         self._reload_runs(select_default=True)
 
     def on_shown(self) -> None:
@@ -142,9 +159,9 @@ class TrainPage(Page):
         name, project = self.selected_run(), self.project
         self._shown = name or NEW
         self.controls.show_new(name is None)
-        if name is None:
-            if self.dashboard.job is None or not self.dashboard.job.is_active:
-                self.dashboard.clear("New run: edit the spec, then Start (Ctrl+Enter)")
+        self.controls.show_next_steps("")
+        if name is None:      # a new run has no data yet (a job still training keeps going: Jobs panel)
+            self.dashboard.clear("New run: edit the spec, then Start (Ctrl+Enter)")
             self._update_buttons()
             return
         run = runs.get_run(project, name)
@@ -156,15 +173,19 @@ class TrainPage(Page):
         except StudioError as exc:
             self._viewed_spec = None
             self.view_form.set_read_only(True, str(exc))
-        own = self.jobs.active("train", name)
+        own = self.jobs.active("train", name, project)
         foreign = None if own else train_runs.foreign_live_job(project, name, self._own_pids())
         run_dir = project.run_dir(name)
+        self.view_form.folder = exports_folder(project, name)
         self.dashboard.show_run(run_dir / "events.jsonl", name, follow=foreign is not None,
                                 log_path=newest_log(run_dir / "logs"))
         if own:
             self.dashboard.attach_job(own[-1])
         elif foreign is not None:
             self._live_timer.start()
+        else:
+            choice = self.controls.choices.get(name)
+            self.controls.show_next_steps(next_steps(name, choice.status if choice else ""))
         self._update_buttons()
 
     def _own_pids(self) -> set[int]:
@@ -191,21 +212,19 @@ class TrainPage(Page):
 
     def resume(self) -> None:
         name = self.selected_run()
-        if name and self.project is not None and not self.jobs.active("train", name):
+        if name and self.project is not None and not self.jobs.active("train", name, self.project):
             self._launch(name, replay=False)
 
     def _launch(self, name: str, replay: bool = True) -> None:
-        job = self.jobs.start("train", self.project.root, run=name)
         if replay:
             self.select_run(name)
-        self.dashboard.attach_job(job)
-        job.changed.connect(lambda j=job: self._job_changed(j))
+        self.jobs.start("train", self.project.root, run=name)     # `_on_job_started` attaches it
         self.message.setText(f"Training {name} in a worker process.")
         self._update_buttons()
 
     def stop(self) -> None:
         name = self.selected_run()
-        own = self.jobs.active("train", name) if name else []
+        own = self.jobs.active("train", name, self.project) if name else []
         if own:
             own[-1].stop()
             self.message.setText(f"Stopping {name}: a checkpoint is saved first.")
@@ -230,24 +249,43 @@ class TrainPage(Page):
 
     def _update_buttons(self) -> None:
         name = self.selected_run()
-        self.controls.update_buttons(bool(name and self.jobs.active("train", name)), self._live_timer.isActive())
+        own = bool(name and self.jobs.active("train", name, self.project))
+        self.controls.update_buttons(own, self._live_timer.isActive())
+
+    def _is_ours(self, job) -> bool:
+        """A train job of the open project (the same run names exist in other projects)."""
+        return job.verb == "train" and self.project is not None and job in self.jobs.of_project(self.project)
+
+    def _on_job_started(self, job) -> None:
+        """Wherever a train job of this project starts (here, the wizard), the selector follows its
+        steps, and the dashboard attaches when it shows that run."""
+        if not self._is_ours(job):
+            return
+        job.changed.connect(lambda j=job: self._job_changed(j))
+        if job.run == self.selected_run():
+            self.controls.show_next_steps("")
+            self.dashboard.attach_job(job)
+        self._job_changed(job)
 
     def _job_changed(self, job) -> None:
-        """Keep the run's entry in the selector current (status, step) while its job runs."""
+        """Keep the run's entry in the selector current (status, step) while its job runs: the same
+        step the dashboard's header shows (the job's newest step event)."""
+        if not self._is_ours(job):
+            return
         old = self.controls.choices.get(job.run)
-        p = self.dashboard.store.progress if self.selected_run() == job.run else None
-        step = p.done if p is not None and p.done is not None else (old.step if old else None)
-        total = p.total if p is not None and p.total else (old.total_steps if old else None)
+        step = job.step if job.step is not None else (old.step if old else None)
+        total = job.total or (old.total_steps if old else None)
         status = "running" if job.is_active else job.status
         self.controls.update_choice(train_runs.RunChoice(job.run, status, step, total))
         self._update_buttons()
 
     def _on_job_finished(self, job) -> None:
-        if job.verb != "train":
+        if not self._is_ours(job):
             return
         self.session.runs_changed.emit()
         if job.run == self.selected_run():
-            self.message.setText(job.message if job.status == "failed" else f"Run {job.run} {job.status}.")
+            self.message.setText(job.message if job.status == "failed" else "")
+            self.controls.show_next_steps(next_steps(job.run, job.status, job.step))
 
     def _check_foreign(self) -> None:
         name = self.selected_run()
@@ -256,6 +294,17 @@ class TrainPage(Page):
             self.dashboard.stop_following()
             self.session.runs_changed.emit()
             self._update_buttons()
+
+
+def next_steps(run: str, status: str, step: int | None = None) -> str:
+    """What the user can do after a run ended, with links to the pages that do it ('' otherwise)."""
+    if status == "done":
+        return (f"Run {run} is trained. Next: <a href='optimize'>evaluate and export it</a> (Optimize) or "
+                f"<a href='preview'>watch it on a video</a> (Preview).")
+    if status in ("stopped", "interrupted"):
+        at = f" at step {step}" if step is not None else ""
+        return f"Run {run} {status}{at}. Press Resume (Ctrl+R) to continue from its newest checkpoint."
+    return ""
 
 
 PAGE = TrainPage

@@ -3,6 +3,7 @@ for a new run, a read-only view of an existing run's spec) and the Start/Stop/Re
 It holds widgets and their state; the page decides what they do."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QStackedWidget,
                                QVBoxLayout, QWidget)
 
@@ -41,6 +42,11 @@ class TrainControls(QWidget):
         self.message = QLabel()
         self.message.setObjectName("TrainMessage")
         self.message.setWordWrap(True)
+        self.next_steps = QLabel()
+        self.next_steps.setObjectName("NextSteps")
+        self.next_steps.setWordWrap(True)
+        self.next_steps.setTextFormat(Qt.TextFormat.RichText)
+        self.next_steps.hide()
 
         self.setMinimumWidth(380)
         lay = QVBoxLayout(self)
@@ -61,6 +67,7 @@ class TrainControls(QWidget):
         buttons.addStretch(1)
         lay.addLayout(buttons)
         lay.addWidget(self.message)
+        lay.addWidget(self.next_steps)
 
     # -- forms -------------------------------------------------------------------------------
     def set_spec_class(self, spec_cls, defaults) -> bool:
@@ -113,6 +120,11 @@ class TrainControls(QWidget):
             self.run_combo.setItemText(i, choice.text)
 
     # -- state -------------------------------------------------------------------------------
+    def show_next_steps(self, html: str) -> None:
+        """What to do after the shown run ended (links name pages), or nothing."""
+        self.next_steps.setText(html)
+        self.next_steps.setVisible(bool(html))
+
     def show_name_problem(self, problem: str | None) -> None:
         self.name_edit.setStyleSheet("border: 1px solid #d9443a;" if problem else "")
         self.message.setText(problem or "")

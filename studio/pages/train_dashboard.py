@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPro
 from core.families import FamilyInfo
 from core.jobs.curves import EVAL_PREFIX, CurveStore
 from core.jobs.event_tail import EventFileTail
+from studio.ui.fit_labels import ElidedLabel, WrappingLine
 from studio.ui.log_view import LogView
 from studio.ui.loss_plot import LivePlot, eval_curves, is_loss, short_label
 
@@ -63,7 +64,7 @@ class TrainDashboard(QWidget):
         self._follow = False
         self._shown_version = -1
 
-        self.title = QLabel("No run selected")
+        self.title = ElidedLabel("No run selected", min_chars=8)
         self.title.setObjectName("DashboardTitle")
         self.title.setStyleSheet("font-weight: 600;")
         self.progress = QProgressBar()
@@ -71,23 +72,21 @@ class TrainDashboard(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("")
-        self.eta = QLabel()
-        self.eta.setFixedWidth(220)
-        self.values = QLabel(" ")
+        self.eta = ElidedLabel(min_chars=10)      # "ETA 3m 05s", "done", "failed: <why>" (all of it in its tooltip)
+        self.eta.setObjectName("TrainEta")
+        self.eta.setMaximumWidth(260)
+        # values wrap onto more lines when narrow; the height changes only when the line count does
+        self.values = WrappingLine()
         self.values.setProperty("role", "hint")
         self.values.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.values.setMinimumWidth(100)
-        # fixed heights: a longer text must not relayout (and so repaint) the plots
-        self.values.setFixedHeight(self.values.fontMetrics().lineSpacing() + 4)
-        self.values.setWordWrap(False)
-        self.values.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
         label = lambda name: short_label(name, self.loss_labels)  # noqa: E731 - follows set_family
         self.loss_plot = LivePlot("Losses", self.store, is_loss, log_y=True, y_label="loss", legend_columns=3,
                                   label_for=label)
         self.lr_plot = LivePlot("Learning rate", self.store, lambda n: n == "lr", y_label="lr", legend_columns=0)
-        self.eval_plot = LivePlot("Evaluation (validation split)", self.store, lambda n: self._is_eval_curve(n),
+        self.eval_plot = LivePlot("Evaluation (val split)", self.store, lambda n: self._is_eval_curve(n),
                                   markers=True, legend_columns=3, y_range=(0.0, 1.0), label_for=label)
+        self.eval_plot.setToolTip("The family's metrics on the validation split, at each evaluation")
         self.rate_plot = LivePlot("Throughput", self.store, lambda n: n == "samples_per_s", y_label="samples/s",
                                   legend_columns=0)
         self.plots = (self.loss_plot, self.lr_plot, self.eval_plot, self.rate_plot)
@@ -149,8 +148,10 @@ class TrainDashboard(QWidget):
         self._tail, self._follow = None, False
         self.store.clear()
         self.log_view.clear_log()
-        self.title.setText(title)
+        self.title.set_full_text(title)
         self._update_status(force=True)
+        for plot in self.plots:      # at once, not on the next redraw tick: nothing of the last run stays
+            plot.refresh(force=True)
 
     def show_run(self, events_path: Path, title: str, follow: bool = False, log_path: Path | None = None) -> None:
         """Replay a run's events file; with follow, keep reading what another process appends."""
@@ -226,10 +227,14 @@ class TrainDashboard(QWidget):
             return
         self._shown_version = self.store.version
         p = self.store.progress
+        for plot in self.plots:        # every plot spans the run's steps: they line up, and grow from the left
+            plot.set_x_span(p.total or None)
         if p.total:
             self.progress.setRange(0, int(p.total))
             self.progress.setValue(int(p.done or 0))
             self.progress.setFormat("step %v / %m  (%p%)")
+            widest = f"step {p.total} / {p.total}  (100%)"      # the bar never cuts its own text
+            self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance(widest) + 12)
         else:
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
@@ -241,13 +246,13 @@ class TrainDashboard(QWidget):
             parts.append(f"{p.phase} {p.phase_done}/{p.phase_total}")
         elif p.eta_s is not None:
             parts.append(f"ETA {format_eta(p.eta_s)}")
-        self.eta.setText("  ·  ".join(parts))
-        self.eta.setToolTip(p.message)
-        text = self.latest_text()
-        self.values.setText(text or " ")
-        self.values.setToolTip(text)
+        self.eta.set_full_text("  ·  ".join(parts), tooltip=p.message)
+        self.values.set_parts(self.latest_parts())
 
     def latest_text(self) -> str:
+        return "   ·   ".join(self.latest_parts())
+
+    def latest_parts(self) -> list[str]:
         s = self.store
         parts = []
         for name, label in (("loss", "loss"), ("lr", "lr"), ("samples_per_s", "samples/s")):
@@ -258,4 +263,4 @@ class TrainDashboard(QWidget):
             best = s.best(EVAL_PREFIX + name)
             if best is not None:
                 parts.append(f"{name} {s.latest(EVAL_PREFIX + name):.3f} (best {best:.3f})")
-        return "   ·   ".join(parts)
+        return parts

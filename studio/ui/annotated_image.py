@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import QGraphicsView, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from studio.theme import colors, current_theme
+from studio.theme import colors, current_theme, theme_changed
 from studio.ui.annotation_doc import DocLoader, ImageDoc, Prepared
 from studio.ui.annotation_scene import LAYERS, AnnotationScene
 
@@ -38,12 +38,13 @@ class AnnotationView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.fitting = True
+        self.setStyleSheet("QGraphicsView { border: none; }")
         self.apply_theme()
+        theme_changed().connect(self.apply_theme)     # a theme switched at run time repaints the canvas
 
-    def apply_theme(self) -> None:
+    def apply_theme(self, _theme: str | None = None) -> None:
         c = colors(current_theme())
         self.setBackgroundBrush(QColor(c["alt"]))
-        self.setStyleSheet("QGraphicsView { border: none; }")
 
     @property
     def zoom(self) -> float:

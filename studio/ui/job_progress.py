@@ -49,6 +49,17 @@ class JobProgress(QWidget):
         job.changed.connect(self._update)
         job.finished.connect(self._done)
 
+    def reset(self) -> None:
+        """Stop following (another project opened): hidden again, with no sentence of the old job."""
+        if self.job is not None:
+            self.job.changed.disconnect(self._update)
+            self.job.finished.disconnect(self._done)
+        self.job, self._result_text = None, None
+        self.bar.setValue(0)
+        self.bar.hide()
+        self.label.setText("")
+        self.label.hide()
+
     def _set_text(self, text: str, role: str = "hint") -> None:
         if self.label.property("role") != role:
             self.label.setProperty("role", role)

@@ -80,10 +80,11 @@ class ModelPicker(QWidget):
         lay.addWidget(self.backend_combo, 1)
 
     # -- content ------------------------------------------------------------------------------
-    def set_project(self, project) -> None:
-        keep = self.choice()
+    def set_project(self, project, fresh: bool = False) -> None:
+        """The project's models (again); `fresh`: another project, so files browsed for the last one go."""
+        keep = None if fresh else self.choice()
         self.models = deployable_models(project) if project is not None else []
-        self._browsed = [] if project is None else self._browsed
+        self._browsed = [] if project is None or fresh else self._browsed
         self._fill(keep.path if keep else None)
 
     def _fill(self, keep: Path | None) -> None:

@@ -81,7 +81,7 @@ class IntEditor(FieldEditor):
         hi = self.info.max if self.info.max is not None else INT_LIMIT
         box.setRange(int(max(lo, -INT_LIMIT)), int(min(hi, INT_LIMIT)))
         box.setAccelerated(True)
-        box.setMinimumWidth(120)
+        box.setMinimumWidth(96)
         box.valueChanged.connect(lambda _v: self.on_change())
         return box
 
@@ -100,7 +100,7 @@ class TextEditor(FieldEditor):
 
     def _build(self) -> QWidget:
         edit = QLineEdit()
-        edit.setMinimumWidth(120)
+        edit.setMinimumWidth(96)
         edit.setPlaceholderText("empty = none" if self.info.optional else fmt_value(self.info.default))
         edit.textEdited.connect(lambda _t: self.on_change())
         return edit

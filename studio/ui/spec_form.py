@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout,
 from core.errors import SpecError
 from core.specs import derived_defaults, fields_of, load_spec_file, save_spec_file, spec_from_dict, spec_to_dict
 from studio.ui.spec_fields import fmt_value
+from studio.ui.save_target import SavedNote
 from studio.ui.spec_rows import FieldRow, add_rows, section_page
 
 INVALID_STYLE = "border: 1px solid #d9443a; border-radius: 3px;"
@@ -54,8 +55,8 @@ class SpecForm(QWidget):
                 self.tabs.setTabToolTip(tab, info.help)
                 self._tab_titles.append(info.label.title())
 
-        self.advanced = QCheckBox("Show advanced settings")
-        self.advanced.setToolTip("Show the settings most runs leave at their defaults")
+        self.advanced = QCheckBox("Advanced")
+        self.advanced.setToolTip("Show the advanced settings: those most runs leave at their defaults")
         self.advanced.toggled.connect(self._apply_advanced)
         self.load_button = QPushButton("Load YAML...")
         self.load_button.setToolTip("Fill the form from a spec file (the same YAML `studio train --spec` reads)")
@@ -78,6 +79,8 @@ class SpecForm(QWidget):
         self.note_label.setProperty("role", "hint")
         self.note_label.setWordWrap(True)
         self.note_label.hide()
+        self.saved_note = SavedNote()
+        self.folder: Path | None = None     # where Load/Save YAML start (a project's exports folder)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -86,6 +89,7 @@ class SpecForm(QWidget):
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.error_label)
         lay.addWidget(self.note_label)
+        lay.addWidget(self.saved_note)
         self.set_spec(self.defaults)
         self._apply_advanced(False)
 
@@ -101,6 +105,7 @@ class SpecForm(QWidget):
 
     def set_spec(self, spec: Any) -> None:
         """Show a spec (any instance of the form's class) in the editors and validate it."""
+        self.saved_note.clear_note()
         data = spec_to_dict(spec)
         self._baseline, self._user_edited = spec, set()
         self._loading = True
@@ -268,14 +273,21 @@ class SpecForm(QWidget):
             self.error_label.setText("Fix the problems above before saving:\n" + self.error_label.text())
             return False
         save_spec_file(spec, path)
+        self.saved_note.saved(path)
         return True
 
+    def _start(self, name: str = "") -> str:
+        folder = self.folder if self.folder is not None else Path.home()
+        return str(folder / name) if name else str(folder)
+
     def _load_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load a spec", "", "YAML spec (*.yaml *.yml);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Load a spec", self._start(),
+                                              "YAML spec (*.yaml *.yml);;All files (*)")
         if path:
             self.load_yaml(path)
 
     def _save_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the spec", "spec.yaml", "YAML spec (*.yaml *.yml)")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the spec", self._start("spec.yaml"),
+                                              "YAML spec (*.yaml *.yml)")
         if path:
             self.save_yaml(path)

@@ -54,8 +54,8 @@ def _row(form: QFormLayout, info: FieldInfo, tab: int, on_change, on_reset) -> F
     line.setContentsMargins(0, 0, 0, 0)
     line.addWidget(editor.widget, 1)
     unit = QLabel(info.unit or "")
-    unit.setMinimumWidth(46)
     unit.setProperty("role", "hint")
+    unit.setMinimumWidth(max(40, unit.sizeHint().width()))    # "images" never cut to "image:"
     line.addWidget(unit)
     reset = QToolButton(text="↺")
     reset.setObjectName(f"reset:{info.path}")
@@ -80,6 +80,7 @@ def section_page(section: FieldInfo, tab: int, on_change, on_reset) -> tuple[QSc
         outer.addWidget(hint)
     form = QFormLayout()
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)   # too narrow: the editor goes under its label
     outer.addLayout(form)
     outer.addStretch(1)
     rows = add_rows(form, list(fields_of(section.type, section.path + ".")), tab, on_change, on_reset)
@@ -87,4 +88,6 @@ def section_page(section: FieldInfo, tab: int, on_change, on_reset) -> tuple[QSc
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
     scroll.setWidget(page)
+    # never narrower than its rows (wrapped when they must be): the form scrolls up and down, never sideways
+    scroll.setMinimumWidth(page.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
     return scroll, rows

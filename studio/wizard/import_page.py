@@ -213,6 +213,8 @@ class ImportPage(QWizardPage):
                                (last_plan.report if last_plan is not None and inputs == form.inputs() else None))
         if self._checking == form.key:
             self.message.note("Reading and checking the data... (the wizard stays usable; nothing is written)")
+        elif problem and self._untouched(form):
+            self.message.note(problem)     # what to do first, not an error: nothing was entered yet
         elif problem:
             self.message.error(problem)
         elif plan is not None:
@@ -222,6 +224,10 @@ class ImportPage(QWizardPage):
         elif form.key == "skip":
             self.message.note("The project starts empty.")
         self.completeChanged.emit()
+
+    def _untouched(self, form: SourceForm) -> bool:
+        """Nothing typed or picked in the form yet, and nothing checked."""
+        return form.needs_check and form.key not in self.results and not any(t for _k, t in form.inputs())
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
         return self.problem() is None

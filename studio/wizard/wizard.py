@@ -1,6 +1,7 @@
 """The new-project wizard: family → name and folder → data → model → review, then Finish creates
 the project, imports the data, splits it, creates the first run (all off the GUI thread, nothing
-left behind on failure) and, when asked, starts training and shows the Train page.
+left behind on failure) and, when asked, starts training and shows the Train page, where the
+run's live curves attach. Without data (or a trainer) there is no model step and no run.
 
 Back never loses input: pages keep their widgets and their `initializePage` only fills what the
 user has not touched.
@@ -56,6 +57,7 @@ class NewProjectWizard(QWizard):
         else:
             self.resize(1000, 740)
         self.finished.connect(lambda _r: settings().setValue(GEOMETRY_KEY, self.saveGeometry()))
+        self.finished.connect(lambda _r: self.review_page.estimator.cancel())   # no step timing outlives it
         self.result_info = None
         self.job = None
         self._busy = False
@@ -66,8 +68,9 @@ class NewProjectWizard(QWizard):
 
     # -- flow -------------------------------------------------------------------------------
     def nextId(self) -> int:  # noqa: N802 - Qt override
-        if self.currentId() == IMPORT:
-            return MODEL if self.family_page.trainable() else REVIEW
+        if self.currentId() == IMPORT:    # no model to choose without a trainer, or without data to train on
+            trains = self.family_page.trainable() and self.import_page.data_source().kind != "none"
+            return MODEL if trains else REVIEW
         return super().nextId()
 
     def _probe_selected(self) -> None:

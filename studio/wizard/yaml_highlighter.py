@@ -5,7 +5,7 @@ import re
 
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
 
-from studio.theme import colors, current_theme
+from studio.theme import colors, current_theme, theme_changed
 
 _KEY = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:")
 
@@ -13,11 +13,16 @@ _KEY = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:")
 class YamlHighlighter(QSyntaxHighlighter):
     def __init__(self, document):
         super().__init__(document)
-        c = colors(current_theme())
         self.comment = QTextCharFormat()
-        self.comment.setForeground(QColor(c["muted"]))
         self.key = QTextCharFormat()
         self.key.setFontWeight(QFont.Weight.Bold)
+        self._set_colors()
+        theme_changed().connect(self._set_colors)
+
+    def _set_colors(self, _theme: str | None = None) -> None:
+        self.comment.setForeground(QColor(colors(current_theme())["muted"]))
+        if _theme is not None:
+            self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
         m = _KEY.match(text)
