@@ -1,14 +1,17 @@
 """Synthetic action clips: a shape that moves left, right, up or down, circles, or grows, over a
 textured background with still distractor shapes.
 
-No single still frame can tell the class: every clip starts at a random place with a random
-shape, size, color, texture and speed, the distractors never move, and every shape turns a
-little; only the change from frame to frame says which action it is. Used by the action
+No single still frame can tell the class: every clip starts at a random place (the frame wraps
+around: a shape leaving at one edge comes back at the opposite one) with a random speed, the distractors never move, and every shape turns a little; and the clips made by
+`generate_action_folders` come in scenes — one background, distractors and moving shape, shown
+doing every action — so what a scene looks like says nothing about the action either: only the
+change from frame to frame does. Used by the action
 recognition demo and the tests (video folders per class, through the real importer) and for the
 demo's input video, where one shape does one action after another.
 """
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Sequence
@@ -17,11 +20,26 @@ import cv2
 import numpy as np
 
 from core.datasets.synthetic import CLASSES as SHAPES
-from core.datasets.synthetic import _background, _pick_color, _random_color, _texture, _vertices
+from core.datasets.synthetic import _background, _random_color, _texture, _vertices
 
 ACTIONS: tuple[str, ...] = ("move_left", "move_right", "move_up", "move_down", "circle", "grow")
 
 _DIRECTIONS = {"move_left": (-1.0, 0.0), "move_right": (1.0, 0.0), "move_up": (0.0, -1.0), "move_down": (0.0, 1.0)}
+
+
+def _contrasting(rng: np.random.Generator, canvas: np.ndarray, least: float = 150.0) -> np.ndarray:
+    """A color at least `least` away (BGR distance) from the canvas's mean color, when one of
+    a few random tries is; else the farthest tried."""
+    mean = canvas.mean(axis=(0, 1))
+    best, best_d = None, -1.0
+    for _ in range(24):
+        c = _random_color(rng)
+        d = float(np.linalg.norm(c - mean))
+        if d >= least:
+            return c
+        if d > best_d:
+            best, best_d = c, d
+    return best
 
 
 class _Mover:
@@ -29,63 +47,49 @@ class _Mover:
 
     def __init__(self, rng: np.random.Generator, size: int, canvas: np.ndarray) -> None:
         self.shape = SHAPES[int(rng.integers(0, len(SHAPES)))]
-        self.radius = float(rng.uniform(0.09, 0.15) * size)
-        self.pos = rng.uniform(self.radius, size - self.radius, 2)
+        self.radius = float(rng.uniform(0.08, 0.2) * size)
+        self.pos = rng.uniform(0, size, 2)
         self.angle = float(rng.uniform(0, 2 * math.pi))
         self.spin = float(rng.uniform(-0.06, 0.06))
-        mask = np.zeros((size, size), bool)
-        self.fill = np.clip(_texture(rng, size, _pick_color(rng, canvas, ~mask)), 0, 255)
+        self.fill = np.clip(_texture(rng, size, _contrasting(rng, canvas)), 0, 255)
 
     def path(self, rng: np.random.Generator, action: str, frames: int, size: int
              ) -> list[tuple[float, float, float]]:
         """(x, y, radius) for each of `frames` frames of `action`, starting where the shape is."""
-        speed = float(rng.uniform(0.018, 0.04) * size)
+        speed = float(rng.uniform(0.025, 0.045) * size)
         x, y = self.pos
         r = self.radius
-        margin = 0.02 * size
-        out = []
-        if action in _DIRECTIONS:
+        if action in _DIRECTIONS:        # the frame wraps around: where a clip starts says nothing
             dx, dy = _DIRECTIONS[action]
-            travel = speed * (frames - 1)
-            span = size - 2 * (r + margin)
-            if travel > span:
-                speed, travel = span / max(frames - 1, 1), span
-            lo, hi = r + margin, size - r - margin     # start so that the whole way fits in the frame
-            if dx:
-                x = float(np.clip(x, lo + travel if dx < 0 else lo, hi if dx < 0 else hi - travel))
-            if dy:
-                y = float(np.clip(y, lo + travel if dy < 0 else lo, hi if dy < 0 else hi - travel))
-            out = [(x + dx * speed * t, y + dy * speed * t, r) for t in range(frames)]
+            out = [((x + dx * speed * t) % size, (y + dy * speed * t) % size, r) for t in range(frames)]
         elif action == "circle":
             orbit = float(rng.uniform(0.14, 0.24) * size)
             omega = speed / orbit * (1 if rng.random() < 0.5 else -1)
             phase = float(rng.uniform(0, 2 * math.pi))
-            lo, hi = orbit + r + margin, size - orbit - r - margin
-            cx = float(np.clip(x - orbit * math.cos(phase), lo, hi)) if lo < hi else size / 2
-            cy = float(np.clip(y - orbit * math.sin(phase), lo, hi)) if lo < hi else size / 2
-            out = [(cx + orbit * math.cos(phase + omega * t), cy + orbit * math.sin(phase + omega * t), r)
-                   for t in range(frames)]
+            cx, cy = x - orbit * math.cos(phase), y - orbit * math.sin(phase)
+            out = [((cx + orbit * math.cos(phase + omega * t)) % size, (cy + orbit * math.sin(phase + omega * t)) % size,
+                    r) for t in range(frames)]
         elif action == "grow":
-            r0 = float(rng.uniform(0.05, 0.08) * size)
-            r1 = min(float(rng.uniform(2.0, 2.8)) * r0, 0.3 * size)
-            x = float(np.clip(x, r1 + margin, size - r1 - margin))
-            y = float(np.clip(y, r1 + margin, size - r1 - margin))
+            r0 = float(rng.uniform(0.06, 0.1) * size)
+            r1 = min(float(rng.uniform(1.8, 2.4)) * r0, 0.24 * size)
             out = [(x, y, r0 + (r1 - r0) * t / max(frames - 1, 1)) for t in range(frames)]
         else:
             raise ValueError(f"unknown action {action!r}; one of {ACTIONS}")
         jitter = rng.normal(0, 0.3, (frames, 2))
         out = [(px + jx, py + jy, pr) for (px, py, pr), (jx, jy) in zip(out, jitter)]
-        self.pos = np.array(out[-1][:2])
-        self.radius = float(np.clip(out[-1][2], 0.09 * size, 0.15 * size))
+        self.pos = np.array(out[-1][:2]) % size
+        self.radius = float(np.clip(out[-1][2], 0.08 * size, 0.2 * size))
         return out
 
 
 def _scene(rng: np.random.Generator, size: int) -> np.ndarray:
-    """Float background with 0-2 still distractor shapes painted on it."""
+    """Float background (textured, its contrast halved) with 0-1 still distractor shapes on it."""
     canvas = _background(rng, size)
-    for _ in range(int(rng.integers(0, 3))):
+    mean = canvas.mean(axis=(0, 1), keepdims=True)
+    canvas = mean + 0.5 * (canvas - mean)
+    for _ in range(int(rng.integers(0, 2))):
         shape = SHAPES[int(rng.integers(0, len(SHAPES)))]
-        radius = float(rng.uniform(0.07, 0.14) * size)
+        radius = float(rng.uniform(0.08, 0.15) * size)
         cx, cy = rng.uniform(radius, size - radius, 2)
         _paint(canvas, shape, cx, cy, radius, float(rng.uniform(0, 2 * math.pi)),
                np.clip(_texture(rng, size, _random_color(rng)), 0, 255))
@@ -93,11 +97,16 @@ def _scene(rng: np.random.Generator, size: int) -> np.ndarray:
 
 
 def _paint(canvas: np.ndarray, shape: str, cx: float, cy: float, radius: float, angle: float,
-           fill: np.ndarray) -> None:
+           fill: np.ndarray, wrap: bool = False) -> None:
+    """Paint a shape; with `wrap`, the part beyond an edge comes back in at the opposite one."""
     size = canvas.shape[0]
     mask = np.zeros((size, size), np.uint8)
-    pts = np.round(_vertices(shape, cx, cy, radius, angle) * 4).astype(np.int32)   # 2 bits of subpixel
-    cv2.fillPoly(mask, [pts], 1, lineType=cv2.LINE_8, shift=2)
+    shifts = [-size, 0, size] if wrap else [0]
+    for ox in shifts:
+        for oy in shifts:
+            if -radius < cx + ox < size + radius and -radius < cy + oy < size + radius:
+                pts = np.round(_vertices(shape, cx + ox, cy + oy, radius, angle) * 4).astype(np.int32)
+                cv2.fillPoly(mask, [pts], 1, lineType=cv2.LINE_8, shift=2)     # 2 bits of subpixel
     m = mask.astype(bool)
     canvas[m] = fill[m]
 
@@ -105,22 +114,39 @@ def _paint(canvas: np.ndarray, shape: str, cx: float, cy: float, radius: float, 
 def _render(rng: np.random.Generator, canvas: np.ndarray, mover: _Mover,
             path: Sequence[tuple[float, float, float]]) -> list[np.ndarray]:
     frames = []
+    size = canvas.shape[0]
     for x, y, r in path:
         frame = canvas.copy()
-        _paint(frame, mover.shape, x, y, r, mover.angle, mover.fill)
+        # the fill travels with the shape (a texture fixed to the frame would stand still inside a moving outline)
+        fill = np.roll(mover.fill, (int(round(y - size / 2)), int(round(x - size / 2))), axis=(0, 1))
+        _paint(frame, mover.shape, x, y, r, mover.angle, fill, wrap=True)
         mover.angle += mover.spin
         frame += rng.normal(0, 2.5, frame.shape)
         frames.append(np.clip(frame, 0, 255).astype(np.uint8))
     return frames
 
 
-def render_clip(rng: np.random.Generator, action: str, size: int = 64, num_frames: int = 24) -> np.ndarray:
-    """One clip of `action`: (num_frames, size, size, 3) BGR uint8."""
+def render_clip(rng: np.random.Generator, action: str, size: int = 64, num_frames: int = 24,
+                scene: tuple[np.ndarray, "_Mover"] | None = None) -> np.ndarray:
+    """One clip of `action`: (num_frames, size, size, 3) BGR uint8, in a new scene or in `scene`
+    (`new_scene`: its background and moving shape, which then starts at a random place)."""
     if num_frames < 2:
         raise ValueError(f"a clip needs at least 2 frames, got {num_frames}")
-    canvas = _scene(rng, size)
-    mover = _Mover(rng, size, canvas)
+    if scene is None:
+        canvas = _scene(rng, size)
+        mover = _Mover(rng, size, canvas)
+    else:
+        canvas, template = scene
+        mover = copy.copy(template)
+        mover.pos = rng.uniform(0, size, 2)
+        mover.angle = float(rng.uniform(0, 2 * math.pi))
     return np.stack(_render(rng, canvas, mover, mover.path(rng, action, num_frames, size)))
+
+
+def new_scene(rng: np.random.Generator, size: int) -> tuple[np.ndarray, "_Mover"]:
+    """A background with its distractors and the look of its moving shape, for `render_clip`."""
+    canvas = _scene(rng, size)
+    return canvas, _Mover(rng, size, canvas)
 
 
 def write_video(path: str | Path, frames: Sequence[np.ndarray], fps: float = 12.0) -> Path:
@@ -152,12 +178,14 @@ def generate_action_folders(root: str | Path, clips_per_class: int, size: int = 
                             seed: int = 0, actions: Sequence[str] = ACTIONS, frame_folders: bool = False,
                             fps: float = 12.0) -> Path:
     """Video folders per class: `root/<action>/<action>_000.mp4` (or, with `frame_folders`,
-    `root/<action>/<action>_000/rgb/000001.png ...`), `clips_per_class` clips of each action."""
+    `root/<action>/<action>_000/rgb/000001.png ...`), `clips_per_class` clips of each action; clip
+    k of every action is shot in scene k."""
     root = Path(root)
     rng = np.random.default_rng(seed)
     for k in range(clips_per_class):
+        scene = new_scene(rng, size)
         for action in actions:
-            frames = render_clip(rng, action, size, num_frames)
+            frames = render_clip(rng, action, size, num_frames, scene)
             name = f"{action}_{k:03d}"
             if frame_folders:
                 write_frames(root / action / name / "rgb", frames)
