@@ -229,7 +229,8 @@ class TrainDashboard(QWidget):
         if p.total:
             self.progress.setRange(0, int(p.total))
             self.progress.setValue(int(p.done or 0))
-            self.progress.setFormat("step %v / %m  (%p%)")
+            epoch = f"epoch {p.epoch} / {p.epochs}  ·  " if p.epoch and p.epochs else ""
+            self.progress.setFormat(epoch + "step %v / %m  (%p%)")
         else:
             self.progress.setRange(0, 1)
             self.progress.setValue(0)

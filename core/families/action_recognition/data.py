@@ -1,8 +1,9 @@
 """The action-recognition dataset adapter: clip samples -> (input array, class index).
 
 Each item reads only the frames its window needs (`core.video.clip_frames`). Training windows
-start at a random frame (and, with `random_interval`, take a random step between frames), drawn
-from the per-item seed the step sampler hands out, so a resumed run sees the same windows;
+start at a random frame (and, with `random_interval`, take a random step between frames) and get
+the spec's augmentations (flip, random crop, color jitter), all drawn from the per-item seed the
+step sampler hands out, so a resumed run sees the same windows;
 evaluation windows are the clip's center. A clip shorter than the window is padded (its last
 frame repeated) or, with `data.short_clips: skip`, left out of training; `notes` says which and
 how many, and the family's callback logs it.
@@ -89,10 +90,29 @@ class ClipDataset(Dataset):
         index, seed = key if isinstance(key, tuple) else (key, 0)
         item = self.items[index]
         clip = read_frames(item.path, [item.start + i for i in self.indices(item, seed)])
-        flip = self.spec.data.horizontal_flip
-        if self.train and flip > 0 and np.random.default_rng([seed, 1]).random() < flip:
-            clip = clip[:, :, ::-1]
+        if self.train:
+            clip = augment(clip, self.spec.data, seed)
         return torch.from_numpy(fr.to_input(clip, self.spec)), item.label
+
+
+def augment(clip: np.ndarray, data: Any, seed: int) -> np.ndarray:
+    """The training augmentations of `data` (flip, random crop, color jitter), the same for every
+    frame of the clip, drawn from `seed`."""
+    rng = np.random.default_rng([seed, 1])
+    if data.horizontal_flip > 0 and rng.random() < data.horizontal_flip:
+        clip = clip[:, :, ::-1]
+    if data.random_crop_scale < 1.0:
+        h, w = clip.shape[1:3]
+        f = rng.uniform(data.random_crop_scale, 1.0)
+        ch, cw = max(2, int(round(h * f))), max(2, int(round(w * f)))
+        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        clip = clip[:, y:y + ch, x:x + cw]
+    if data.color_jitter > 0:
+        j = data.color_jitter
+        gains = rng.uniform(1 - j, 1 + j, 3).astype(np.float32)
+        shift = np.float32(rng.uniform(-j, j) * 64)
+        clip = np.clip(clip.astype(np.float32) * gains + shift, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(clip)
 
 
 def collate(items: list) -> tuple[torch.Tensor, torch.Tensor]:

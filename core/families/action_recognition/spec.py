@@ -56,6 +56,11 @@ class ActionDataSpec:
                              choices=("pad", "skip"))
     horizontal_flip: float = param(0.0, "Probability of flipping a training clip left-right (off by default: it "
                                         "turns move_left into move_right).", min=0.0, max=1.0)
+    random_crop_scale: float = param(1.0, "Training clips are cut to a random window of at least this fraction of "
+                                          "each side (the same for all its frames); 1 keeps whole frames.",
+                                     min=0.3, max=1.0)
+    color_jitter: float = param(0.0, "Training clips get random per-channel gains and a brightness shift of up to "
+                                     "this fraction (the same for all its frames); 0 turns it off.", min=0.0, max=0.8)
     train_split: str = param("train", "Split used for training.")
     val_split: str = param("val", "Split used for evaluation during and after training.")
 
