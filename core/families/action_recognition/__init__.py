@@ -18,5 +18,7 @@ INFO = FamilyInfo(
     implementation="core.families.action_recognition.family:FAMILY",
     spec="core.families.action_recognition.spec:ActionRecognitionSpec",
     cpu_profile="core.families.action_recognition.spec:cpu_sized",
+    smoke_profile="core.families.action_recognition.spec:smoke_sized",
+    sample_data="core.datasets.sample_clips:import_sample_data",
     demo="core.families.action_recognition.demo:DEMO",
 )

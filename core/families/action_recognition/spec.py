@@ -126,3 +126,17 @@ def cpu_sized(spec: ActionRecognitionSpec) -> ActionRecognitionSpec:
     t.learning_rate_steps, t.learning_rate_decay_levels = [240], [0.1]
     t.checkpoint_interval, t.num_steps_per_eval, t.log_interval = 50, 100, 10
     return spec
+
+
+def smoke_sized(spec: ActionRecognitionSpec) -> ActionRecognitionSpec:
+    """Trains in seconds on the sample clips: a 2D ResNet18 over 4 frames of 32 px, 4 steps of 2 clips
+    (the tests that run every family through prune, QAT, INT8 and deployment)."""
+    spec = cpu_sized(spec)
+    spec.model.input_type, spec.model.backbone, spec.model.rgb_seq_length = "2d", "resnet18", 4
+    spec.data.input_width = spec.data.input_height = 32
+    t = spec.train
+    t.total_steps, t.batch_size, t.warmup_steps = 4, 2, 1
+    t.learning_rate_steps, t.learning_rate_decay_levels = [3], [0.1]
+    t.checkpoint_interval, t.num_steps_per_eval, t.log_interval = 2, 0, 1
+    spec.evaluate.batch_size = 4
+    return spec
