@@ -126,6 +126,25 @@ def test_byte_identical_videos_are_imported_once(tmp_path):
     project.close()
 
 
+def test_frame_folders_import_with_and_without_the_rgb_level(tmp_path):
+    root = tmp_path / "v"
+    for clip, level, n in (("c1", "rgb", 5), ("c2", "", 7)):
+        folder = root / "clap" / clip / level if level else root / "clap" / clip
+        folder.mkdir(parents=True)
+        for i in range(n):
+            cv2.imwrite(str(folder / f"{i + 1:06d}.png"), np.full((8, 8, 3), 10 * i + len(clip + level), np.uint8))
+    plan = vf.plan_video_folders_import(root)
+    assert {v.file_name: v.num_frames for v in plan.videos} == {"clap/c1/rgb": 5, "clap/c2": 7}
+    project = Project.create(tmp_path / "p", "action_recognition")
+    vf.commit_video_import(project, plan)
+    rows = project.conn.execute("SELECT v.file_name, v.path, c.start_frame, c.end_frame FROM clips c "
+                                "JOIN videos v ON v.id = c.video_id ORDER BY v.file_name").fetchall()
+    assert [(f, s, e) for f, _, s, e in rows] == [("clap/c1/rgb", 0, 4), ("clap/c2", 0, 6)]
+    last = read_frames(project.resolve(rows[1][1]), [6])                  # frames copied and read back
+    assert int(last[0, 0, 0, 0]) == 60 + len("c2")
+    project.close()
+
+
 # --- splits --------------------------------------------------------------------------------------
 
 def test_hmdb_split_files_split_the_clips(tmp_path):

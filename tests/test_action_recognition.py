@@ -158,6 +158,19 @@ def test_a_tiny_3d_training_resumes_and_evaluates(family, project):
     assert confusion["classes"] == list(sorted(ACTIONS3)) and np.sum(confusion["matrix"]) == len(
         family.samples(project, "val"))
     assert cv2.imread(str(out / "confusion.png")) is not None
+    pre = _deepstream_preprocess(project, "r3d")                         # nvdspreprocess: N;3;T;H;W
+    assert pre["property"]["network-input-shape"] == "1;3;4;16;16" and pre["property"]["network-input-order"] == "2"
+    assert (pre["user-configs"]["stride"], pre["user-configs"]["subsample"]) == ("1", "0")
+
+
+def _deepstream_preprocess(project, run):
+    from core.deploy.deepstream import read_config
+    from core.deploy.export import ExportRequest, export_run
+
+    result = export_run(project, ExportRequest(run=run, evaluate=False, latency_runs=1))
+    app = read_config(next(result.deploy_dir.glob("deepstream_app_*.txt")))
+    assert app["primary-gie"]["input-tensor-meta"] == "1"
+    return read_config(result.deploy_dir / app["pre-process"]["config-file"])
 
 
 def test_fine_tuning_from_a_checkpoint_of_another_class_set(family, project, tmp_path):
@@ -287,6 +300,9 @@ def test_the_sliding_window_over_a_generated_video_writes_every_frame(family, pr
     assert changed == list(range(span - 1 + 3, len(items), 3))          # a new prediction every stride frames
     assert not np.array_equal(items[0].image, cv2.resize(cv2.VideoCapture(str(video)).read()[1], (48, 48)))  # 'filling'
     assert out["frames"] == len(labels) and out["total"] == len(labels)
+    pre = _deepstream_preprocess(project, "win")                         # 2D: N;3T;H;W, the same walk
+    assert pre["property"]["network-input-shape"] == "1;12;24;24" and pre["property"]["network-input-order"] == "0"
+    assert (pre["user-configs"]["stride"], pre["user-configs"]["subsample"]) == ("3", "1")   # every 2nd: skip 1
     cap = cv2.VideoCapture(out["out_path"])
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == len(labels)
     cap.release()
