@@ -148,9 +148,10 @@ def test_a_tiny_2d_training_on_an_epoch_schedule_keeps_a_checkpoint_per_epoch(fa
     assert result.metrics["accuracy"] >= 0 and "accuracy/grow" in result.metrics
 
 
-def test_a_tiny_3d_training_resumes_and_evaluates(family, project):
+@pytest.mark.slow
+def test_a_tiny_3d_training_evaluates_and_writes_the_deepstream_preprocess(family, project):
     spec = tiny_action_spec("3d", steps=4, size=16)
-    spec.model.backbone = "r3d_18"
+    spec.model.backbone = "mc3_18"                   # the lightest 3D network (r3d_18 builds in the test above)
     result, _ = _train(project, "r3d", spec)
     assert result.status == "done" and result.step == 4
     out = project.run_dir("r3d") / "eval" / "step-4"
@@ -256,7 +257,7 @@ def test_center_and_conv_metrics_equal_a_direct_computation(family, project, mod
 
 # --- export and the sliding window ---------------------------------------------------------------
 
-@pytest.mark.parametrize("input_type", ["2d", "3d"])
+@pytest.mark.parametrize("input_type", ["2d", pytest.param("3d", marks=pytest.mark.slow)])
 def test_the_onnx_export_scores_like_pytorch_with_a_dynamic_batch(family, project, tmp_path, input_type):
     import onnx
 

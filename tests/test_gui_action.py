@@ -47,6 +47,7 @@ def window(qtbot):
     w.session.close_project()
 
 
+@pytest.mark.slow
 def test_actions_in_the_main_window(qtbot, window, action_root, tmp_path):
     from core.datasets.synthetic_clips import generate_action_video
     from core.runtime.torch_backend import TorchRunner
