@@ -90,7 +90,7 @@ def _import(args: argparse.Namespace) -> int:
         problem = fmt.problem(values, cli=True)
         if problem:
             raise DataError(problem)
-        plan = fmt.reconcile(project, fmt.plan(fmt.kwargs(values), reporter=_progress_reporter()), copy=not args.link)
+        plan = fmt.reconcile(project, fmt.plan(fmt.kwargs(values), reporter=_progress_reporter(fmt)), copy=not args.link)
         _print_report(plan.report, args.report_json)
         if not args.report_json:
             for line in fmt.details(plan):
@@ -123,8 +123,10 @@ class _StderrProgress(Reporter):
             print(f"{stage} {event['done']}/{event['total']}", file=sys.stderr, flush=True)
 
 
-def _progress_reporter() -> Reporter:
-    return _StderrProgress()
+def _progress_reporter(fmt) -> Reporter | None:
+    """Video imports decode every video to count its frames: they say how far they are (image
+    imports stay quiet, as before)."""
+    return _StderrProgress() if fmt.media == "videos" else None
 
 
 def _print_report(report, as_json: bool) -> None:
