@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from core.project.keypoint_schema import KeypointSchema, schema_of
 from core.project.store import Project
 
 SPLITS = ("train", "val", "test")
@@ -22,6 +23,7 @@ class Category:
     name: str
     source_id: int | None = None
     supercategory: str | None = None
+    keypoints: KeypointSchema = KeypointSchema()     # keypoint names and skeleton (none for most families)
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,8 @@ class Annotation:
 
 def categories(project: Project) -> list[Category]:
     rows = project.conn.execute(
-        "SELECT id, name, source_id, supercategory FROM categories ORDER BY id").fetchall()
-    return [Category(*r) for r in rows]
+        "SELECT id, name, source_id, supercategory, keypoints, skeleton FROM categories ORDER BY id").fetchall()
+    return [Category(*r[:4], keypoints=schema_of(r[4], r[5])) for r in rows]
 
 
 _IMAGE_SPLIT_JOIN = "LEFT JOIN sample_splits s ON s.unit = 'image' AND s.sample_id = i.id"
