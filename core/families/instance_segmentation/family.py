@@ -38,6 +38,12 @@ class InstanceSegmentation(Family):
         return {"backbone": spec.model.backbone, "input": f"{spec.data.image_size}px",
                 "pretrained": Path(spec.model.pretrained).name if spec.model.pretrained else "none"}
 
+    def resized(self, spec: InstanceSegmentationSpec, height: int, width: int) -> InstanceSegmentationSpec:
+        """Images resized so their longer side is max(height, width) (the model's one size knob)."""
+        import dataclasses
+
+        return dataclasses.replace(spec, data=dataclasses.replace(spec.data, image_size=max(height, width)))
+
     # --- samples -----------------------------------------------------------------------------
     def load_input(self, project, sample, spec) -> np.ndarray:
         return read_rgb(str(project.resolve(sample.path)))
