@@ -153,3 +153,31 @@ def test_a_pose_model_needs_one_keypoint_set(tmp_path):
         "right_shoulder, left_elbow, ...)) and 'bird' (2 keypoints (beak, tail)) have different keypoints; a pose "
         "model predicts one keypoint set, so keep one of them (or give them the same keypoint names).")
     project.close()
+
+
+def test_skeletons_over_a_generated_video(trained, tmp_path):
+    """The pose model over a generated video of walking stick figures, through the real inference
+    pipeline: every frame comes out with its skeletons drawn, each limb in its own colour."""
+    import cv2
+
+    from core.datasets.synthetic_pose import generate_pose_video
+    from core.inference.pipeline import run_inference
+    from core.runtime import load_runner
+    video = generate_pose_video(tmp_path / "walk.mp4", num_frames=8, size=(96, 128), seed=3)
+    runner = load_runner(trained / "runs" / "r" / "checkpoints" / "model.pt")
+    out = tmp_path / "frames"
+    result = run_inference(runner, None, video, out, score_threshold=0.0, show_fps=False)
+    runner.close()
+    assert result["frames"] == 8 and result["detections"] > 0
+    written = sorted(out.glob("*.png"))
+    assert len(written) == 8
+    cap = cv2.VideoCapture(str(video))
+    ok, first_in = cap.read()
+    cap.release()
+    first_out = cv2.imread(str(written[0]))
+    assert ok and first_out.shape == first_in.shape
+    assert np.abs(first_out.astype(int) - first_in.astype(int)).mean() > 5      # the overlay is drawn
+    # the skeleton of each person as the pipeline's draw drew it (limb colours: test_pose_drawing.py)
+    pred = result_prediction = load_runner(trained / "runs" / "r" / "checkpoints" / "model.pt")(
+        [cv2.cvtColor(first_in, cv2.COLOR_BGR2RGB)])[0]
+    assert result_prediction.keypoints.shape[1:] == (14, 3) and len(pred.skeleton) == 14

@@ -39,9 +39,6 @@ def draw_instances(frame_bgr: np.ndarray, prediction: Instances, class_names: Ma
             raise ValueError(f"prediction masks are {shown.masks.shape[1]}x{shown.masks.shape[2]} but the frame is "
                              f"{h}x{w}; draw on the frame the prediction was made for, then scale")
         blend_masks(frame_bgr, shown.masks, colors_for(shown.labels), alpha)
-    if shown.keypoints is not None:
-        for label, kps in zip(shown.labels, shown.keypoints):
-            draw_keypoints(frame_bgr, kps, shown.skeleton, color_for(int(label)))
     for k in range(len(shown) - 1, -1, -1):          # best tag drawn last, on top
         box, label, score = shown.boxes[k], int(shown.labels[k]), float(shown.scores[k])
         color = color_for(label)
@@ -51,6 +48,9 @@ def draw_instances(frame_bgr: np.ndarray, prediction: Instances, class_names: Ma
         if second is not None:
             text += " | " + score_text(_name(secondary_names or class_names, second.label), second.score)
         draw_label(frame_bgr, text, box[0], box[1], color)
+    if shown.keypoints is not None:                  # skeletons on top: a tag must not hide a head
+        for label, kps in zip(shown.labels, shown.keypoints):
+            draw_keypoints(frame_bgr, kps, shown.skeleton, color_for(int(label)))
     return frame_bgr
 
 

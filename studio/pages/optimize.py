@@ -1,6 +1,7 @@
 """The Optimize page: pick a trained run, export its model (ONNX today; TensorRT, FP16 and INT8
-are listed with the reason they are unavailable), and compare every artifact with the trained
-model on the validation split (the accuracy guardrail). Pruning, retraining, QAT and INT8
+are listed with the reason they are unavailable), compare every artifact with the trained
+model on the validation split (the accuracy guardrail), and plot accuracy against latency at
+several input sizes (the Input size tab). Pruning, retraining, QAT and INT8
 calibration are shown as disabled sections that say what they will do.
 
 Export and evaluation run as worker jobs (`JobController`); the page only reads the project
@@ -16,12 +17,14 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QMenu,
                                QVBoxLayout, QWidget)
 
 from core.evaluation.guardrail import artifact_summaries, trained_runs
+from core.evaluation.sizes import read_sizes
 from studio.controllers.jobs import Job
 from studio.family_lookup import shown_metrics
 from studio.pages.base import Page, header
 from studio.ui.artifact_table import GOOD_DELTA, ArtifactTable, delta_color, metric_text
 from studio.ui.export_panel import ExportPanel
 from studio.ui.job_progress import JobProgress
+from studio.ui.size_tradeoff import SizeTradeoffPanel
 
 LATER_SECTIONS = (
     ("Prune", "Removes the least important channels by a normalized L1 threshold (coupled channels merged by "
@@ -83,6 +86,9 @@ class OptimizePage(Page):
         self.folder_button.clicked.connect(self.open_folder)
         self.eval_progress = JobProgress()
         self.eval_progress.finished.connect(self._own_job_done)
+        self.sizes_panel = SizeTradeoffPanel()
+        self.sizes_panel.evaluate_requested.connect(self.start_sizes)
+        self.sizes_panel.progress.finished.connect(self._own_job_done)
         self._build()
         session.runs_changed.connect(self.refresh)
         session.artifacts_changed.connect(self.refresh_artifacts)
@@ -99,6 +105,8 @@ class OptimizePage(Page):
         self.sections.setObjectName("OptimizeSections")
         self.sections.addTab(self.export_panel, "Export")
         self.sections.setTabToolTip(0, "Export the trained model to ONNX, then check its accuracy")
+        self.sections.addTab(self.sizes_panel, "Input size")
+        self.sections.setTabToolTip(1, "Accuracy against latency at several input sizes: pick the deploy resolution")
         for title, text in LATER_SECTIONS:
             index = self.sections.addTab(later_section(title, text), title)
             self.sections.setTabToolTip(index, f"{title}: {LATER}")
@@ -156,6 +164,7 @@ class OptimizePage(Page):
         project, name = self.project, self.run_name
         summaries = artifact_summaries(project, name) if project is not None and name else []
         self.table.set_summaries(summaries, shown_metrics(project.task if project is not None else None))
+        self.sizes_panel.show_tradeoff(read_sizes(project, name) if project is not None and name else None)
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -169,6 +178,8 @@ class OptimizePage(Page):
             self.export_panel.set_available(True)
         s = self.table.current_summary()
         evaluating = bool(name) and bool(self.jobs.active("evaluate", name))
+        self.sizes_panel.set_available(bool(name) and not evaluating,
+                                       "Pick a trained run first." if not name else f"Run {name} is being evaluated.")
         self.evaluate_button.setEnabled(s is not None and s.exists and not evaluating)
         self.folder_button.setEnabled(s is not None)
 
@@ -192,6 +203,18 @@ class OptimizePage(Page):
         job = self.jobs.start("evaluate", project.root, run=name, artifact=str(s.path))
         self._own_jobs.add(job)
         self.eval_progress.track(job, f"Evaluating {s.path.name} on the validation split...", self._eval_result)
+        self._update_actions()
+        return job
+
+    def start_sizes(self, sizes: str) -> Job | None:
+        """Evaluate the run's trained model at each input size (a worker job) and plot the trade-off."""
+        project, name = self.project, self.run_name
+        if project is None or not name:
+            return None
+        job = self.jobs.start("evaluate", project.root, run=name, sizes=sizes)
+        self._own_jobs.add(job)
+        self.sizes_panel.progress.track(job, f"Evaluating run {name} at {sizes.replace(',', ', ')}...",
+                                        lambda j: f"Evaluated {len((j.last_event or {}).get('sizes', []))} input sizes.")
         self._update_actions()
         return job
 
