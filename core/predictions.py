@@ -4,7 +4,8 @@ overlays draw. Plain numpy, no torch, so metrics, drawing and the GUI can use th
 - `Instances`: things found in an image (detection, instance segmentation, pose): boxes in the
   input's pixels (x1, y1, x2, y2), scores, labels as *project category ids*, and optionally masks
   (N, H, W bool at the input's size) and keypoints (N, K, 3: x, y, visibility 0/1/2) with the
-  skeleton that joins them (0-based keypoint pairs). A cascade adds one `Classification` per instance (`secondary`), e.g. the gesture of each hand.
+  skeleton that joins them (0-based keypoint pairs). A cascade adds one `Classification` per
+  instance (`secondary`), e.g. the gesture of each hand.
 - `Classification`: one label for the whole sample (an image, a crop, a clip) with the scores of
   every class, in the order of `category_ids`.
 """
