@@ -181,3 +181,29 @@ def test_skeletons_over_a_generated_video(trained, tmp_path):
     pred = result_prediction = load_runner(trained / "runs" / "r" / "checkpoints" / "model.pt")(
         [cv2.cvtColor(first_in, cv2.COLOR_BGR2RGB)])[0]
     assert result_prediction.keypoints.shape[1:] == (14, 3) and len(pred.skeleton) == 14
+
+
+def test_int8_calibration_samples_images_by_keypoints_per_person(tmp_path):
+    """`--cal-sample min-keypoints --cal-min N` draws only images holding a person with at least N
+    labeled keypoints (v > 0), counted here from the stored keypoints themselves."""
+    from core.families import get_family
+    from core.optimize.ptq import CalibrationError, CalibrationSettings, choose_samples
+
+    project = make_pose_project(tmp_path / "p", num_images=16, size=64)
+    family = get_family("pose")
+    train = family.samples(project, "train")
+    best = {}
+    for image_id, kps in project.conn.execute("SELECT image_id, keypoints FROM annotations").fetchall():
+        labeled = sum(1 for v in json.loads(kps)[2::3] if v > 0)
+        best[image_id] = max(best.get(image_id, 0), labeled)
+    counts = sorted({best.get(s.image_id, 0) for s in train})
+    n = counts[len(counts) // 2]                        # a minimum that some train images meet and some do not
+    eligible = {s.image_id for s in train if best.get(s.image_id, 0) >= n}
+    assert 0 < len(eligible) < len(train)
+    chosen = choose_samples(family, project, CalibrationSettings(batch_size=1, batches=len(eligible),
+                                                                 sample="min-keypoints", minimum=n))
+    assert {s.image_id for s in chosen} == eligible
+    with pytest.raises(CalibrationError, match=f"that hold a person with at least {n} labelled keypoint"):
+        choose_samples(family, project, CalibrationSettings(batch_size=1, batches=len(eligible) + 1,
+                                                            sample="min-keypoints", minimum=n))
+    project.close()

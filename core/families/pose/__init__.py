@@ -23,4 +23,5 @@ INFO = FamilyInfo(
     spec="core.families.pose.spec:PoseSpec",
     cpu_profile="core.families.pose.spec:cpu_sized",
     demo="core.families.pose.demo:DEMO",
+    smoke_profile="core.families.pose.spec:smoke_sized",
 )

@@ -94,6 +94,13 @@ class Pose(Family):
         return WeightLayout(heads=("roi_heads.box_predictor.", "roi_heads.keypoint_predictor."),
                             backbone="backbone.body.")
 
+    def pruning_scope(self, model, spec):
+        """The backbone (ResNet body and FPN) at the input size, as Mask R-CNN's: the RPN and the
+        RoI heads (box and keypoint) keep their width."""
+        from core.families.instance_segmentation.model import backbone_pruning_scope
+
+        return backbone_pruning_scope(model.backbone, spec.data.input_height, spec.data.input_width)
+
     # --- one inference path -------------------------------------------------------------------
     def graph(self, spec) -> GraphSpec:
         return GraphSpec(inputs=(post.INPUT_NAME,), outputs=post.OUTPUT_NAMES, dynamic_axes=post.DYNAMIC_AXES,

@@ -123,3 +123,23 @@ def cpu_sized(spec: PoseSpec) -> PoseSpec:
     m.anchor_sizes = [16, 32, 64, 128, 256]
     spec.data.input_height, spec.data.input_width = 128, 160
     return spec
+
+
+def smoke_sized(spec: PoseSpec) -> PoseSpec:
+    """The CPU profile shrunk to train in seconds on 64 px sample data (tests, quick benchmarks):
+    a 64x64 input, a keypoint head of 2 convolutions of 32 channels on 7x7 RoIs, 4 steps of 2 images."""
+    spec = cpu_sized(spec)
+    m = spec.model
+    spec.data.input_height, spec.data.input_width = 64, 64
+    m.anchor_sizes = [8, 16, 32, 64, 128]
+    m.keypoint_head_layers, m.keypoint_head_channels, m.keypoint_roi_size = 2, 32, 7
+    m.box_batch_size_per_im = 32
+    m.test_score_threshold, m.test_detections_per_image = 0.0, 4
+    m.rpn_pre_nms_top_n_test, m.rpn_post_nms_top_n_test = 50, 20
+    t = spec.train
+    t.total_steps, t.batch_size, t.warmup_steps = 4, 2, 1
+    t.init_learning_rate, t.warmup_learning_rate = 0.01, 0.001
+    t.learning_rate_steps, t.learning_rate_decay_levels = [3], [0.1]
+    t.checkpoint_interval, t.log_interval, t.num_steps_per_eval = 2, 1, 0
+    spec.evaluate.batch_size = 4
+    return spec
