@@ -207,3 +207,41 @@ def test_int8_calibration_samples_images_by_keypoints_per_person(tmp_path):
         choose_samples(family, project, CalibrationSettings(batch_size=1, batches=len(eligible) + 1,
                                                             sample="min-keypoints", minimum=n))
     project.close()
+
+
+def test_the_pose_demo_prepares_its_data_spec_and_video(tmp_path):
+    """The pose parts of `studio demo --task pose` (the stages around them are the shared demo's,
+    tested in test_demo.py): its data imported and split, specs that validate, the video."""
+    import dataclasses
+
+    import cv2
+
+    from core.demo import demo_for
+    from core.families import get_family
+    from core.families.pose.demo import FULL, QUICK
+    from core.project import Project
+    from core.specs import validate_spec
+
+    demo = demo_for("pose")
+    for config in (FULL, QUICK):
+        spec = demo.spec(config)
+        validate_spec(spec)
+        assert (spec.data.input_height, spec.data.input_width) == (128, 160)
+        assert spec.train.total_steps == config.total_steps and spec.train.batch_size == config.batch_size
+    tiny = dataclasses.replace(QUICK, train_images=6, val_images=2, image_size=64, video_frames=3)
+    with Project.create(tmp_path / "p", "pose") as project:
+        data = demo.prepare(project, tiny)
+        family = get_family("pose")
+        assert data["images"] == 8 and data["annotations"] >= 8 and data["image_size"] == "64x80"
+        assert len(family.samples(project, "train")) + len(family.samples(project, "val")) == 8
+        assert len(family.samples(project, "val")) >= 1
+        assert [c.keypoints.size for c in catalog.categories(project)] == [14]
+    cap = cv2.VideoCapture(str(demo.video(tmp_path, tiny)))
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(frame)
+    cap.release()
+    assert len(frames) == 3 and frames[0].shape[:2] == (96, 120)
