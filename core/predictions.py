@@ -3,8 +3,9 @@ overlays draw. Plain numpy, no torch, so metrics, drawing and the GUI can use th
 
 - `Instances`: things found in an image (detection, instance segmentation, pose): boxes in the
   input's pixels (x1, y1, x2, y2), scores, labels as *project category ids*, and optionally masks
-  (N, H, W bool at the input's size) and keypoints (N, K, 3: x, y, visibility or score). A
-  cascade adds one `Classification` per instance (`secondary`), e.g. the gesture of each hand.
+  (N, H, W bool at the input's size) and keypoints (N, K, 3: x, y, visibility 0/1/2) with the
+  skeleton that joins them (0-based keypoint pairs). A cascade adds one `Classification` per
+  instance (`secondary`), e.g. the gesture of each hand.
 - `Classification`: one label for the whole sample (an image, a crop, a clip) with the scores of
   every class, in the order of `category_ids`.
 """
@@ -50,8 +51,11 @@ class Instances:
     scores: np.ndarray                         # (N,) float32
     labels: np.ndarray                         # (N,) int64 project category ids
     masks: np.ndarray | None = None            # (N, H, W) bool, at the input's size
-    keypoints: np.ndarray | None = None        # (N, K, 3) float32: x, y, visibility (0/1/2) or score
+    keypoints: np.ndarray | None = None        # (N, K, 3) float32: x, y, visibility (0 none, 1 hidden/unsure, 2 seen)
     secondary: list[Classification | None] | None = field(default=None)   # one per instance (cascades)
+    # how the keypoints join into limbs when drawn: 0-based keypoint index pairs (the pose family's
+    # skeleton; empty when keypoints are drawn as dots only)
+    skeleton: tuple[tuple[int, int], ...] = ()
 
     kind = "instances"
 

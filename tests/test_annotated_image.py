@@ -59,6 +59,10 @@ def test_keypoints_skeleton_and_layers(qtbot):
     dots = [i for i in person.keypoints if not hasattr(i, "line")]
     assert len(dots) == 3                        # v=0 is not drawn
     assert len(lines) == 2 * 2                   # (0,1) and (1,3), each a halo and a line; (1,2) has an invisible end
+    coloured = [line for line in lines if line.pen().color().alpha() == 255]
+    from core.video.skeleton import limb_color
+    assert [line.pen().color().getRgb()[:3] for line in coloured] == [limb_color(0)[::-1], limb_color(2)[::-1]]
+    assert [line.pen().style() for line in coloured] == [Qt.PenStyle.DashLine] * 2   # both reach the hidden b
     hollow = [d for d in dots if d.brush().style() == Qt.BrushStyle.NoBrush]
     assert len(hollow) == 1                      # v=1: occluded
     assert view.scene.items_of[1].tag.text == "crowd (crowd)"

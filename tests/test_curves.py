@@ -103,17 +103,19 @@ def test_run_summary_rows(make_seg_project):
     assert spec_facts("::: not yaml") == {} and spec_facts("- a list") == {}
 
 
-def test_spec_lookup_matches_the_family_and_imports_no_torch():
+def test_spec_lookup_matches_the_family_and_imports_no_torch(monkeypatch):
     from core.families import get_family
     from core.families.spec_lookup import default_spec_for, is_trainable, spec_class_for
+    from family_standin import STANDIN, register
 
     family = get_family("instance_segmentation")
     assert spec_class_for("instance_segmentation") is family.spec_class
     for profile in ("cpu", "gpu"):
         assert default_spec_for("instance_segmentation", profile) == family.default_spec(profile)
-    assert not is_trainable("pose")
+    register(monkeypatch, STANDIN)                       # known, but no trainer
+    assert not is_trainable("standin") and is_trainable("pose")
     with pytest.raises(FamilyNotAvailable, match="later version"):
-        spec_class_for("pose")
+        spec_class_for("standin")
     code = ("import sys; from core.families.spec_lookup import default_spec_for; "
             "default_spec_for('instance_segmentation', 'cpu'); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

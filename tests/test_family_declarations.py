@@ -38,12 +38,14 @@ def standin_package(tmp_path, monkeypatch):
         del sys.modules[name]
 
 
-def test_the_sample_schedule_is_found_through_the_info(standin_package):
+def test_the_sample_schedule_is_found_through_the_info(standin_package, monkeypatch):
     class Spec:
         steps = 0
 
     assert sample_schedule_for("standin")(Spec()).steps == 7
-    assert sample_schedule_for("pose") is None                       # declares none
+    register(monkeypatch, standin_package, dataclasses.replace(standin_package, name="bare", sample_schedule=None))
+    assert sample_schedule_for("bare") is None                       # declares none
+    assert sample_schedule_for("pose").__module__ == "core.families.pose.sample_schedule"
     schedule = sample_schedule_for("instance_segmentation")
     assert schedule.__module__ == "core.families.instance_segmentation.sample_schedule"
 

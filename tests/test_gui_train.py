@@ -166,9 +166,12 @@ def test_new_run_refusals_leave_nothing_behind(qtbot, make_seg_project):
     assert page.selected_run() is None and page.draft_form.spec() == tiny_spec()
 
 
-def test_family_without_a_trainer_says_so(qtbot, tmp_path):
-    Project.create(tmp_path / "pose", "pose").close()
-    page = _page(qtbot, tmp_path / "pose")
+def test_family_without_a_trainer_says_so(qtbot, tmp_path, monkeypatch):
+    from family_standin import STANDIN, register
+
+    register(monkeypatch, STANDIN)                       # known, but no trainer
+    Project.create(tmp_path / "standin", "standin").close()
+    page = _page(qtbot, tmp_path / "standin")
     assert page.body.currentWidget() is page.unavailable
     assert "training them arrives in a later version" in page.unavailable.text()
 

@@ -178,6 +178,7 @@ def test_the_sample_choice_runs_the_familys_sample_importer(tmp_path, monkeypatc
     infos = {i.name: i for i in family_infos()}
     assert infos["instance_segmentation"].sample_data == "core.datasets.sample:import_sample_data"
     infos["gesture"] = dataclasses.replace(infos["gesture"], sample_data="test_import_formats:fake_sample_data")
+    infos["pose"] = dataclasses.replace(infos["pose"], sample_data=None)      # a family that brings none
     monkeypatch.setattr(families, "_all", lambda: infos)
     assert options_for(infos["gesture"]) == ["image_folders", "sample", "skip"]
     CALLS.clear()

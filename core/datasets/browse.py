@@ -5,11 +5,11 @@ Nothing here writes; everything is a plain query on the project database.
 """
 from __future__ import annotations
 
-import json
 import operator
 from dataclasses import dataclass, field
 
 from core.project import Project
+from core.project.keypoint_schema import schema_of
 
 
 @dataclass(frozen=True)
@@ -32,29 +32,14 @@ class ClipRow:
     label: str | None      # the action's category name, None when the clip has no label
 
 
-def _json_list(text: str | None) -> list:
-    if not text:
-        return []
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        return []
-    return value if isinstance(value, list) else []
-
-
 def category_styles(project: Project) -> dict[int, CategoryStyle]:
     """Category id → how it draws. COCO skeletons are 1-based pairs; they come back 0-based,
-    and pairs that point outside the keypoint list are dropped."""
+    and pairs that point outside the keypoint list are dropped (`core.project.keypoint_schema`)."""
     out: dict[int, CategoryStyle] = {}
     for cid, name, kps, skel in project.conn.execute(
             "SELECT id, name, keypoints, skeleton FROM categories ORDER BY id"):
-        names = tuple(str(k) for k in _json_list(kps))
-        pairs = []
-        for pair in _json_list(skel):
-            if (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, int) for v in pair)
-                    and all(1 <= v <= len(names) or not names for v in pair)):
-                pairs.append((pair[0] - 1, pair[1] - 1))
-        out[cid] = CategoryStyle(cid, name, names, tuple(pairs))
+        schema = schema_of(kps, skel)
+        out[cid] = CategoryStyle(cid, name, schema.names, schema.limbs)
     return out
 
 

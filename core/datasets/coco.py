@@ -5,7 +5,8 @@ JSON's folder); absolute file_names are used as they are. Category ids may have 
 at 0: each keeps its id as `source_id` and the project gives it its own id (contiguous training
 ids come from `core.datasets.plan.training_label_map`). Polygons, RLE with a counts list or a
 compressed string, `iscrowd` and keypoints are kept; keys Studio does not know are ignored.
-Every problem becomes a report item (see `core.datasets.report` for the actions).
+Every problem becomes a report item (see `core.datasets.report` for the actions); keypoints and
+their categories' schemas are checked by `core.datasets.keypoint_checks`.
 
 Export (`export_coco`): by default each `file_name` is the name the image came with (the
 images table keeps it as its source named it, e.g. ``JPEGImages/2011_000003.jpg``), so the file
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from core.datasets import masks
+from core.datasets.keypoint_checks import category_schema, check_keypoints, describe, same_names
 from core.datasets.masks import SegmentationError
 from core.datasets.plan import ImportPlan, PlannedCategory, PlannedImage, unique_media_path
 from core.datasets.report import ImportReport
@@ -98,15 +100,22 @@ def _plan_categories(entries: list, plan: ImportPlan) -> dict[int, int]:
                 plan.report.rejected(f"category {cid}", f"Category id {cid} is used for both {first!r} and {name!r}, "
                                      "so its annotations cannot be assigned; fix the file and import again.")
             continue
+        names, skeleton = category_schema(c, f"category {cid}", plan.report)
         if name in by_name:
             idx = by_name[name]
+            first = plan.categories[idx]
+            if not same_names(first.keypoints, names):
+                plan.report.rejected(f"category {cid}", (
+                    f"Category {name!r} appears with ids {first.source_id} ({describe(first.keypoints)}) and {cid} "
+                    f"({describe(names)}); they cannot be merged into one category. Give one of them another name "
+                    "and import again."))
+                continue
             plan.report.repaired(f"category {cid}", f"Category {name!r} appears with ids "
-                                 f"{plan.categories[idx].source_id} and {cid}; both ids were merged into one category.")
+                                 f"{first.source_id} and {cid}; both ids were merged into one category.")
             by_id[cid] = idx
             continue
-        extra = {k: c[k] for k in ("keypoints", "skeleton") if isinstance(c.get(k), list)}
         plan.categories.append(PlannedCategory(name, cid, c.get("supercategory") if isinstance(
-            c.get("supercategory"), str) else None, **extra))
+            c.get("supercategory"), str) else None, keypoints=names, skeleton=skeleton))
         by_id[cid] = by_name[name] = len(plan.categories) - 1
     return by_id
 
@@ -171,13 +180,14 @@ def _plan_annotations(entries: list, cat_index: dict[int, int], img_index: dict[
         elif aid is not None:
             seen[aid] = a
         im = plan.images[img_index[iid]]
-        ann = _annotation(a, im.width, im.height, what, report)
+        ann = _annotation(a, im.width, im.height, what, report, plan.categories[cat_index[cid]])
         if ann is not None:
             ann.image_id, ann.category_id, ann.source_id = img_index[iid], cat_index[cid], aid
             plan.annotations.append(ann)
 
 
-def _annotation(a: dict, w: int, h: int, what: str, report: ImportReport) -> catalog.Annotation | None:
+def _annotation(a: dict, w: int, h: int, what: str, report: ImportReport,
+                category: PlannedCategory) -> catalog.Annotation | None:
     try:
         seg = masks.normalize_segmentation(a.get("segmentation"), h, w)
     except SegmentationError as exc:
@@ -206,9 +216,10 @@ def _annotation(a: dict, w: int, h: int, what: str, report: ImportReport) -> cat
     if not (isinstance(area, (int, float)) and not isinstance(area, bool) and math.isfinite(area) and area > 0):
         area = masks.segmentation_area(seg.kind, seg.segmentation, h, w, clipped)
         report.repaired(what, f"Its area was missing or invalid; recomputed as {area:g}.")
-    kps = a.get("keypoints")
-    kps = [float(v) for v in kps] if isinstance(kps, list) and kps and len(kps) % 3 == 0 and all(
-        isinstance(v, (int, float)) for v in kps) else None
+    keep, kps = check_keypoints(a.get("keypoints"), category.keypoints, category.name, a.get("num_keypoints"),
+                                w, h, what, report)
+    if not keep:
+        return None
     return catalog.Annotation(id=None, image_id=-1, category_id=-1, bbox=clipped, area=float(area),
                               iscrowd=1 if a.get("iscrowd") else 0, seg_kind=seg.kind,
                               segmentation=seg.segmentation, keypoints=kps, source="coco")
@@ -273,9 +284,10 @@ def _coco_doc(project: Project, imgs: list, names: dict[int, str]) -> dict[str, 
     categories = []
     for c in cats:
         entry: dict[str, Any] = {"id": cat_out[c.id], "name": c.name, "supercategory": c.supercategory or ""}
-        for key, value in zip(("keypoints", "skeleton"), extra[c.id]):
-            if value:
-                entry[key] = json.loads(value)
+        kps, skeleton = extra[c.id]
+        if kps:
+            entry["keypoints"] = json.loads(kps)
+            entry["skeleton"] = json.loads(skeleton) if skeleton else []
         categories.append(entry)
     images, annotations = [], []
     by_image = catalog.annotations(project, [i.id for i in imgs])

@@ -7,7 +7,8 @@ anything is written:
    reads the source and returns an `ImportPlan` — no project involved, nothing written;
 2. `reconcile(project, plan)` drops images the project already has (same source file, same
    stored path or same sha256 content) with a report item each, and tells which categories are
-   new and which are reused by name — still nothing written;
+   new and which are reused by name (a reused name with another keypoint set is refused) — still
+   nothing written;
 3. `commit_import(project, plan, copy=True)` writes it: media are copied into a staging folder
    first, then ONE `project.transaction()` records the import, moves the staging folder to
    ``media/import-<id>/`` and inserts categories, images and annotations. If anything fails
@@ -30,6 +31,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from core.datasets.keypoint_checks import project_schema_conflicts
 from core.datasets.report import ImportReport
 from core.errors import DataError
 from core.jobs.reporter import NullReporter, Reporter
@@ -130,6 +132,7 @@ def reconcile(project: Project, plan: ImportPlan) -> ImportPlan:
     anns = [dataclasses.replace(a, image_id=new_index[a.image_id]) for a in plan.annotations
             if a.image_id in new_index]
     existing = {r[0] for r in project.conn.execute("SELECT name FROM categories")}
+    project_schema_conflicts(project, plan.categories, report)
     return dataclasses.replace(
         plan, images=[plan.images[i] for i in keep], annotations=anns, report=report,
         new_categories=[c.name for c in plan.categories if c.name not in existing],
@@ -189,6 +192,7 @@ def commit_import(project: Project, plan: ImportPlan, copy: bool = True,
     reporter = reporter or NullReporter()
     plan.report.raise_if_rejected()
     plan = reconcile(project, plan)
+    plan.report.raise_if_rejected()      # what only the project shows (a category's other keypoint set)
     staging = project.media_dir / f".staging-{uuid.uuid4().hex[:12]}"
     final_dir: Path | None = None
     try:

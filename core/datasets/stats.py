@@ -15,7 +15,7 @@ def dataset_stats(project: Project) -> dict[str, Any]:
          "per_class": {"all": {name: n}, "train": {...}, "val": ..., "test": ..., "unassigned": ...},
          "splits": {"train", "val", "test", "unassigned"}, "split_annotations": {split: n},
          "kinds": {"polygon", "rle", "box"}, "crowd", "images_without_annotations",
-         "keypoint_annotations", "imports",
+         "keypoint_annotations" (with at least one labeled keypoint), "labeled_keypoints" (v > 0), "imports",
          "videos", "clips", "clip_splits": {split: n}, "clip_classes": {name: {"all": n, split: n}}}
     """
     conn = project.conn
@@ -39,7 +39,9 @@ def dataset_stats(project: Project) -> dict[str, Any]:
         "split_annotations": {s: sum(per_class[s].values()) for s in catalog.SPLITS + ("unassigned",)},
         "kinds": {k: int(kinds.get(k, 0)) for k in ("polygon", "rle", "box")},
         "crowd": one("SELECT COUNT(*) FROM annotations WHERE iscrowd = 1"),
-        "keypoint_annotations": one("SELECT COUNT(*) FROM annotations WHERE keypoints IS NOT NULL"),
+        # an annotation has keypoints when at least one is labeled (v > 0): all-zero keypoints count as none
+        "keypoint_annotations": one("SELECT COUNT(*) FROM annotations WHERE num_keypoints > 0"),
+        "labeled_keypoints": one("SELECT COALESCE(SUM(num_keypoints), 0) FROM annotations"),
         "images_without_annotations": one(
             "SELECT COUNT(*) FROM images i WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id)"),
         "imports": one("SELECT COUNT(*) FROM imports"),
@@ -68,6 +70,9 @@ def format_stats(stats: dict[str, Any]) -> str:
              f"(polygon {stats['kinds']['polygon']}, rle {stats['kinds']['rle']}, box only {stats['kinds']['box']}; "
              f"crowd {stats['crowd']})",
              f"images without annotations: {stats['images_without_annotations']}",
+             *([f"keypoints: {stats['keypoint_annotations']} annotation(s) with labeled keypoints, "
+                f"{stats['labeled_keypoints']} labeled keypoint(s) (visibility > 0)"] if stats.get("keypoint_annotations")
+               else []),
              "splits: " + ", ".join(f"{k} {v}" for k, v in stats["splits"].items())]
     if stats.get("clips"):
         lines.append(f"videos: {stats['videos']}   clips: {stats['clips']}   clip splits: "

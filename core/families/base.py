@@ -121,6 +121,11 @@ class Family(ABC):
     def describe(self, spec: Any) -> dict[str, str]:
         """A few facts for run tables: {"backbone": ..., "input": ...}."""
 
+    def resized(self, spec: Any, height: int, width: int) -> Any | None:
+        """The spec for inputs of `height` x `width` with the same weights (what `studio evaluate
+        --sizes` compares), or None when this family's input size cannot change after training."""
+        return None
+
     # --- samples ---------------------------------------------------------------------------
     def samples(self, project: "Project", split: str | None = None) -> list["Sample"]:
         from core.project.samples import samples

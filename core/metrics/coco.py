@@ -3,7 +3,9 @@
 `evaluate_coco` writes the exact ground truth and results it scores (`gt.json`,
 `predictions.json`) so that calling pycocotools directly on those files gives the same
 numbers. Metric names follow TAO: AP, AP50, ..., ARl for boxes, the same with a prefix
-(`mask_`) for masks.
+(`mask_`) for masks; keypoints (OKS, per-keypoint sigmas from `core.metrics.keypoint_sigmas`) are
+AP, AP50, AP75, APm, APl, AR, ... with the prefix `keypoints_`, and the sigmas are written to
+`gt.json` (`info.kpt_oks_sigmas`) beside the ground truth they score.
 """
 from __future__ import annotations
 
@@ -25,10 +27,17 @@ from core.project import catalog
 log = logging.getLogger(__name__)
 
 STAT_NAMES = ("AP", "AP50", "AP75", "APs", "APm", "APl", "ARmax1", "ARmax10", "ARmax100", "ARs", "ARm", "ARl")
+# COCOeval's 10 keypoint statistics (no small objects: COCO does not label keypoints of small people)
+KEYPOINT_STAT_NAMES = ("AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl")
 
 
-def ground_truth(project: Project, split: str) -> dict[str, Any]:
-    """The split as a COCO dataset dict (project category and image ids)."""
+def stat_names(iou_type: str) -> tuple[str, ...]:
+    return KEYPOINT_STAT_NAMES if iou_type == "keypoints" else STAT_NAMES
+
+
+def ground_truth(project: Project, split: str, keypoints: int = 0) -> dict[str, Any]:
+    """The split as a COCO dataset dict (project category and image ids). With `keypoints` = K,
+    an annotation without keypoints gets K unlabeled ones (COCOeval ignores it for keypoint AP)."""
     images = catalog.images(project, split)
     anns = catalog.annotations(project, [i.id for i in images])
     out_anns = []
@@ -41,6 +50,11 @@ def ground_truth(project: Project, split: str) -> dict[str, Any]:
                 entry["segmentation"] = a.segmentation
                 if a.area <= 0:
                     entry["area"] = float(segmentation_area(a.seg_kind, a.segmentation, im.height, im.width))
+            if a.keypoints is not None:
+                entry["keypoints"] = [float(v) for v in a.keypoints]
+                entry["num_keypoints"] = sum(1 for v in a.keypoints[2::3] if v > 0)
+            elif keypoints:
+                entry["keypoints"], entry["num_keypoints"] = [0.0] * (3 * keypoints), 0
             out_anns.append(entry)
     return {
         "info": {"description": f"{project.name} / {split}"},
@@ -51,13 +65,17 @@ def ground_truth(project: Project, split: str) -> dict[str, Any]:
     }
 
 
-def coco_results(predictions: dict[int, Instances], with_masks: bool) -> list[dict[str, Any]]:
-    """COCO result entries (boxes as x, y, w, h; masks as RLE) from Instances keyed by image id."""
+def coco_results(predictions: dict[int, Instances], with_masks: bool, with_keypoints: bool = False
+                 ) -> list[dict[str, Any]]:
+    """COCO result entries (boxes as x, y, w, h; masks as RLE; keypoints as x, y, v) from Instances
+    keyed by image id."""
     results = []
     for image_id, pred in predictions.items():
         boxes = pred.boxes.astype(np.float64)
         if with_masks and pred.masks is None and len(pred):
             raise ValueError(f"segm evaluation needs masks, but the prediction for image {image_id} has none")
+        if with_keypoints and pred.keypoints is None and len(pred):
+            raise ValueError(f"keypoint evaluation needs keypoints, but the prediction for image {image_id} has none")
         for k in range(len(boxes)):
             x1, y1, x2, y2 = boxes[k]
             entry = {"image_id": int(image_id), "category_id": int(pred.labels[k]),
@@ -66,17 +84,21 @@ def coco_results(predictions: dict[int, Instances], with_masks: bool) -> list[di
                      "score": round(float(pred.scores[k]), 5)}
             if with_masks:
                 entry["segmentation"] = encode_mask(pred.masks[k])
+            if with_keypoints:
+                entry["keypoints"] = [round(float(v), 2) for v in pred.keypoints[k].reshape(-1)]
             results.append(entry)
     return results
 
 
-def run_cocoeval(gt: dict[str, Any], results: list[dict[str, Any]], iou_type: str) -> list[float]:
-    """The 12 COCO summary statistics; all zeros when there is no detection at all."""
+def run_cocoeval(gt: dict[str, Any], results: list[dict[str, Any]], iou_type: str,
+                 sigmas: Any = None) -> list[float]:
+    """COCO's summary statistics (`stat_names(iou_type)`: 12, or 10 for keypoints, scored with the
+    per-keypoint `sigmas`); all zeros when there is no detection at all."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
     if not results:
-        return [0.0] * len(STAT_NAMES)
+        return [0.0] * len(stat_names(iou_type))
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):  # pycocotools prints its progress and tables
         coco_gt = COCO()
@@ -84,6 +106,8 @@ def run_cocoeval(gt: dict[str, Any], results: list[dict[str, Any]], iou_type: st
         coco_gt.createIndex()
         coco_dt = coco_gt.loadRes(json.loads(json.dumps(results)))
         evaluator = COCOeval(coco_gt, coco_dt, iou_type)
+        if sigmas is not None:
+            evaluator.params.kpt_oks_sigmas = np.asarray(sigmas, np.float64)
         evaluator.evaluate()
         evaluator.accumulate()
         evaluator.summarize()
@@ -92,15 +116,21 @@ def run_cocoeval(gt: dict[str, Any], results: list[dict[str, Any]], iou_type: st
 
 
 def evaluate_coco(project: Project, split: str, predictions: dict[int, Instances], out_dir: Path,
-                  iou_types: dict[str, str]) -> dict[str, float]:
-    """Score predictions for each IoU type ({"bbox": "", "segm": "mask_"} -> AP, mask_AP, ...)."""
-    gt = ground_truth(project, split)
-    results = coco_results(predictions, with_masks="segm" in iou_types)
+                  iou_types: dict[str, str], sigmas: Any = None, sigmas_rule: str = "") -> dict[str, float]:
+    """Score predictions for each IoU type ({"bbox": "", "segm": "mask_"} -> AP, mask_AP, ...;
+    "keypoints" needs one OKS sigma per keypoint in `sigmas`, recorded in gt.json with `sigmas_rule`)."""
+    k = len(sigmas) if sigmas is not None else 0
+    if "keypoints" in iou_types and not k:
+        raise ValueError("keypoint evaluation needs the per-keypoint OKS sigmas")
+    gt = ground_truth(project, split, keypoints=k if "keypoints" in iou_types else 0)
+    if "keypoints" in iou_types:
+        gt["info"].update({"kpt_oks_sigmas": [float(v) for v in sigmas], "kpt_oks_sigmas_rule": sigmas_rule})
+    results = coco_results(predictions, with_masks="segm" in iou_types, with_keypoints="keypoints" in iou_types)
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out_dir / "gt.json", json.dumps(gt))
     atomic_write_text(out_dir / "predictions.json", json.dumps(results))
     metrics: dict[str, float] = {}
     for iou_type, prefix in iou_types.items():
-        stats = run_cocoeval(gt, results, iou_type)
-        metrics.update({f"{prefix}{name}": value for name, value in zip(STAT_NAMES, stats)})
+        stats = run_cocoeval(gt, results, iou_type, sigmas if iou_type == "keypoints" else None)
+        metrics.update({f"{prefix}{name}": value for name, value in zip(stat_names(iou_type), stats)})
     return metrics

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from core.project.keypoint_schema import KeypointSchema, schema_of
 from core.project.store import Project
 
 SPLITS = ("train", "val", "test")
@@ -22,6 +23,7 @@ class Category:
     name: str
     source_id: int | None = None
     supercategory: str | None = None
+    keypoints: KeypointSchema = KeypointSchema()     # keypoint names and skeleton (none for most families)
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,25 @@ class Annotation:
 
 def categories(project: Project) -> list[Category]:
     rows = project.conn.execute(
-        "SELECT id, name, source_id, supercategory FROM categories ORDER BY id").fetchall()
-    return [Category(*r) for r in rows]
+        "SELECT id, name, source_id, supercategory, keypoints, skeleton FROM categories ORDER BY id").fetchall()
+    return [Category(*r[:4], keypoints=schema_of(r[4], r[5])) for r in rows]
+
+
+def category_dict(c: Category) -> dict[str, Any]:
+    """A category's stored form outside the database (checkpoints, sidecars): id, name, source id,
+    and a keypoint schema as COCO writes it (names, 1-based skeleton pairs) when it has one."""
+    entry: dict[str, Any] = {"id": c.id, "name": c.name, "source_id": c.source_id}
+    if c.keypoints.names:
+        entry["keypoints"] = list(c.keypoints.names)
+        entry["skeleton"] = c.keypoints.coco_skeleton()
+    return entry
+
+
+def category_from_dict(item: dict[str, Any]) -> Category:
+    """The category of `category_dict`'s form (an id and a name are required)."""
+    return Category(id=item["id"], name=item["name"], source_id=item.get("source_id"),
+                    supercategory=item.get("supercategory"),
+                    keypoints=schema_of(item.get("keypoints"), item.get("skeleton")))
 
 
 _IMAGE_SPLIT_JOIN = "LEFT JOIN sample_splits s ON s.unit = 'image' AND s.sample_id = i.id"

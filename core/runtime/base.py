@@ -19,7 +19,7 @@ import numpy as np
 
 from core.errors import CheckpointError
 from core.predictions import Prediction
-from core.project.catalog import Category
+from core.project.catalog import Category, category_dict, category_from_dict
 
 BACKENDS = ("tensorrt", "onnxruntime", "pytorch")
 KIND_BY_SUFFIX = {".pt": "checkpoint", ".pth": "checkpoint", ".onnx": "onnx", ".engine": "engine",
@@ -51,14 +51,13 @@ def categories_from_payload(payload: Any, source: str) -> list[Category]:
     for item in payload:
         if not isinstance(item, dict) or not isinstance(item.get("id"), int) or not isinstance(item.get("name"), str):
             raise CheckpointError(f"{source} has a malformed category entry {item!r} (expected an id and a name).")
-        out.append(Category(id=item["id"], name=item["name"], source_id=item.get("source_id"),
-                            supercategory=item.get("supercategory")))
+        out.append(category_from_dict(item))
     return out
 
 
 def categories_payload(categories: Sequence[Category]) -> list[dict[str, Any]]:
-    """The stored form of categories (checkpoints, sidecars)."""
-    return [{"id": c.id, "name": c.name, "source_id": c.source_id} for c in categories]
+    """The stored form of categories (checkpoints, sidecars): `core.project.catalog.category_dict`."""
+    return [category_dict(c) for c in categories]
 
 
 @dataclass

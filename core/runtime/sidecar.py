@@ -59,8 +59,9 @@ def versions() -> dict[str, str]:
 def onnx_meta(*, task: str, categories: Sequence[Any], spec_yaml: str, description: Mapping[str, Any],
               precision: str = "fp32", source_checkpoint: str | Path | None = None) -> dict[str, Any]:
     """The sidecar content of an ONNX export (`description` is what the family's export returned)."""
-    cats = [{"id": c.id, "name": c.name} if hasattr(c, "id") else {"id": c["id"], "name": c["name"]}
-            for c in categories]
+    from core.project.catalog import category_dict
+
+    cats = [category_dict(c) if hasattr(c, "id") else dict(c) for c in categories]
     return {"format": ONNX_FORMAT, "task": task, "categories": cats, "spec": spec_yaml, "precision": precision,
             "opset": description.get("opset"), **dict(description),
             "source_checkpoint": str(source_checkpoint) if source_checkpoint else None, **versions()}

@@ -14,6 +14,7 @@ import numpy as np
 from core.predictions import Classification, Instances
 from core.video.draw import (FONT, blend_masks, color_for, colors_for, draw_box, draw_label, overlay_style,
                              score_text)
+from core.video.skeleton import draw_keypoints
 
 
 def _name(class_names: Mapping[int, str], label: int) -> str:
@@ -27,7 +28,8 @@ def draw_instances(frame_bgr: np.ndarray, prediction: Instances, class_names: Ma
 
     Masks are alpha-blended in one pass, highest score on top; each instance gets a box and a
     "name 0.93" tag in its class color (with a cascade's "| gesture 0.88" after it); keypoints
-    with a positive visibility are dots (hollow when occluded, v == 1). `secondary_names` names a
+    and the prediction's skeleton are drawn by `core.video.skeleton` (dots in the class color, hollow
+    when hidden or unsure; a colour per limb, dashed to a hidden keypoint). `secondary_names` names a
     cascade's second labels when they come from another class set."""
     idx = prediction.shown(score_threshold, classes)
     if len(idx) == 0:
@@ -39,15 +41,6 @@ def draw_instances(frame_bgr: np.ndarray, prediction: Instances, class_names: Ma
             raise ValueError(f"prediction masks are {shown.masks.shape[1]}x{shown.masks.shape[2]} but the frame is "
                              f"{h}x{w}; draw on the frame the prediction was made for, then scale")
         blend_masks(frame_bgr, shown.masks, colors_for(shown.labels), alpha)
-    style = overlay_style(frame_bgr)
-    if shown.keypoints is not None:
-        radius = style.point_radius
-        for label, kps in zip(shown.labels, shown.keypoints):
-            color = color_for(int(label))
-            for x, y, v in kps:
-                if v > 0:
-                    cv2.circle(frame_bgr, (int(round(x)), int(round(y))), radius, color,
-                               -1 if v >= 2 or 0 < v < 1 else 1, lineType=cv2.LINE_AA)
     for k in range(len(shown) - 1, -1, -1):          # best tag drawn last, on top
         box, label, score = shown.boxes[k], int(shown.labels[k]), float(shown.scores[k])
         color = color_for(label)
@@ -57,6 +50,9 @@ def draw_instances(frame_bgr: np.ndarray, prediction: Instances, class_names: Ma
         if second is not None:
             text += " | " + score_text(_name(secondary_names or class_names, second.label), second.score)
         draw_label(frame_bgr, text, box[0], box[1], color)
+    if shown.keypoints is not None:                  # skeletons on top: a tag must not hide a head
+        for label, kps in zip(shown.labels, shown.keypoints):
+            draw_keypoints(frame_bgr, kps, shown.skeleton, color_for(int(label)))
     return frame_bgr
 
 

@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", action="append", dest="overrides", metavar="KEY=VALUE",
                    help="change a setting of the model's spec for this evaluation, e.g. "
                         "evaluate.video_eval_mode=conv or evaluate.video_num_clips=5 (repeatable)")
+    p.add_argument("--sizes", metavar="HxW,...", help="evaluate the checkpoint at each input size (e.g. "
+                   "224x320,288x384,320x448): accuracy by object area and measured latency per size")
     p.set_defaults(func=_evaluate)
 
 
@@ -41,12 +43,32 @@ def _evaluate(args: argparse.Namespace) -> int:
     with Project.open(args.dir) as project:
         runs.get_run(project, args.run)
         root, task = project.root, project.task
+    if args.sizes:
+        from core.evaluation.sizes import parse_sizes
+
+        parse_sizes(args.sizes)          # a bad size is refused before a worker starts
     code, events = run_job("evaluate", root, event_printer(task, quiet=True), run=args.run, artifact=args.artifact,
                            checkpoint=args.checkpoint, split=args.split, backend=args.backend,
-                           set=args.overrides or None)
+                           set=args.overrides or None, sizes=args.sizes)
     last = completed_event(events)
     if last is None:
         return code or 1
+    if args.sizes:
+        print(sizes_table(last))
+        return 0
     print(f"{last['artifact']} on {last['backend']}, split {args.split!r}:")
     print_metrics(last["metrics"], last.get("delta"))
     return 0
+
+
+def sizes_table(done: dict) -> str:
+    """The resolution trade-off as a table: AP by area and latency per input size."""
+    head = done["headline"]
+    lines = [f"{done['checkpoint']} on {done['backend']}, at each input size (latency: {done['latency']}):",
+             f"  {'size':<10} {head:>14} {'medium':>8} {'large':>8} {'ms/image':>10}"]
+    for row in done["sizes"]:
+        ap = row["ap"]
+        lines.append(f"  {row['size']:<10} {metric_text(ap['all']):>14} {metric_text(ap['medium']):>8} "
+                     f"{metric_text(ap['large']):>8} {row['latency_ms']:>10.1f}")
+    lines.append(f"Written to {done['path']}; the Optimize page plots it.")
+    return "\n".join(lines)

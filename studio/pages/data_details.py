@@ -64,7 +64,9 @@ class DatasetSummary(QWidget):
             f"<b>{stats['images']:,}</b> images · <b>{stats['annotations']:,}</b> annotations "
             f"({k['polygon']:,} polygon, {k['rle']:,} RLE mask, {k['box']:,} box only; {stats['crowd']:,} crowd)"
             + (f" · {stats['images_without_annotations']:,} image(s) without annotations"
-               if stats["images_without_annotations"] else ""))
+               if stats["images_without_annotations"] else "")
+            + (f" · <b>{stats['keypoint_annotations']:,}</b> with keypoints ({stats['labeled_keypoints']:,} labeled)"
+               if stats.get("keypoint_annotations") else ""))
         sizes = stats["splits"]
         parts = [f"{s} <b>{sizes.get(s, 0):,}</b>" for s in SPLITS]
         if sizes.get("unassigned"):

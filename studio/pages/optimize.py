@@ -2,7 +2,8 @@
 where TensorRT runs), prune it into a new run and retrain that, make its quantization-aware
 training run, or calibrate an INT8 export; then compare every artifact with the trained model on
 the validation split (the accuracy guardrail), with the latency its export measured, and open its
-model card or its DeepStream / Triton folder.
+model card or its DeepStream / Triton folder; and plot accuracy against latency at several input
+sizes (the Input size tab).
 
 Every action runs as a worker job (`JobController`); the page only reads the project database
 (`core.evaluation.guardrail`) to fill its table.
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QMenu,
                                QVBoxLayout, QWidget)
 
 from core.evaluation.guardrail import artifact_summaries, trained_runs
+from core.evaluation.sizes import read_sizes
 from studio.controllers.jobs import Job
 from studio.family_lookup import shown_metrics
 from studio.pages.base import Page, header
@@ -24,6 +26,7 @@ from studio.ui.artifact_table import GOOD_DELTA, ArtifactTable, delta_color, met
 from studio.ui.export_panel import ExportPanel
 from studio.ui.job_progress import JobProgress
 from studio.ui.optimize_panels import Int8Panel, PrunePanel, QatPanel, RetrainPanel
+from studio.ui.size_tradeoff import SizeTradeoffPanel
 
 class OptimizePage(Page):
     key = "optimize"
@@ -75,6 +78,9 @@ class OptimizePage(Page):
         self.deploy_button.clicked.connect(self.open_deploy)
         self.eval_progress = JobProgress()
         self.eval_progress.finished.connect(self._own_job_done)
+        self.sizes_panel = SizeTradeoffPanel()
+        self.sizes_panel.evaluate_requested.connect(self.start_sizes)
+        self.sizes_panel.progress.finished.connect(self._own_job_done)
         self._build()
         session.runs_changed.connect(self.refresh)
         session.artifacts_changed.connect(self.refresh_artifacts)
@@ -95,7 +101,9 @@ class OptimizePage(Page):
                 (self.prune_panel, "Prune", "Prune channels into a new run"),
                 (self.retrain_panel, "Retrain", "Retrain a pruned run"),
                 (self.qat_panel, "QAT", "Quantization-aware training in a new run"),
-                (self.int8_panel, "INT8", "Post-training INT8 calibration and export")):
+                (self.int8_panel, "INT8", "Post-training INT8 calibration and export"),
+                (self.sizes_panel, "Input size", "Accuracy against latency at several input sizes: pick the deploy "
+                                                 "resolution")):
             index = self.sections.addTab(panel, title)
             self.sections.setTabToolTip(index, tip)
 
@@ -126,7 +134,8 @@ class OptimizePage(Page):
     def on_project_changed(self, project) -> None:
         self._own_jobs.clear()
         for progress in (self.export_panel.progress, self.eval_progress, self.prune_panel.progress,
-                         self.retrain_panel.progress, self.qat_panel.progress, self.int8_panel.progress):
+                         self.retrain_panel.progress, self.qat_panel.progress, self.int8_panel.progress,
+                         self.sizes_panel.progress):
             progress.reset()                  # no sentence about another project's job stays
         self.refresh()                        # the sweep plot and pruned runs follow the new project
 
@@ -160,6 +169,7 @@ class OptimizePage(Page):
         self.prune_panel.show_sweep(str(sweep) if sweep is not None and sweep.is_file() else None)
         summaries = artifact_summaries(project, name) if project is not None and name else []
         self.table.set_summaries(summaries, shown_metrics(project.task if project is not None else None))
+        self.sizes_panel.show_tradeoff(read_sizes(project, name) if project is not None and name else None)
         self._update_actions()
 
     def pruned_runs(self) -> list[str]:
@@ -200,6 +210,8 @@ class OptimizePage(Page):
             self.retrain_panel.set_available(True)
         s = self.table.current_summary()
         evaluating = bool(name) and bool(self.jobs.active("evaluate", name, self.project))
+        self.sizes_panel.set_available(bool(name) and not evaluating,
+                                       "Pick a trained run first." if not name else f"Run {name} is being evaluated.")
         self.evaluate_button.setEnabled(s is not None and s.exists and not evaluating)
         self.folder_button.setEnabled(s is not None)
         self.card_button.setEnabled(s is not None and s.card is not None)
@@ -298,6 +310,18 @@ class OptimizePage(Page):
         job = self.jobs.start("evaluate", project.root, run=name, artifact=str(s.path))
         self._own_jobs.add(job)
         self.eval_progress.track(job, f"Evaluating {s.path.name} on the validation split...", self._eval_result)
+        self._update_actions()
+        return job
+
+    def start_sizes(self, sizes: str) -> Job | None:
+        """Evaluate the run's trained model at each input size (a worker job) and plot the trade-off."""
+        project, name = self.project, self.run_name
+        if project is None or not name:
+            return None
+        job = self.jobs.start("evaluate", project.root, run=name, sizes=sizes)
+        self._own_jobs.add(job)
+        self.sizes_panel.progress.track(job, f"Evaluating run {name} at {sizes.replace(',', ', ')}...",
+                                        lambda j: f"Evaluated {len((j.last_event or {}).get('sizes', []))} input sizes.")
         self._update_actions()
         return job
 

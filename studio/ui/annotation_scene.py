@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsLineItem, QGraphicsPathItem,
                                QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem)
 
+from core.video.skeleton import limb_color, limb_style, point_style
 from studio.ui.annotation_doc import ImageDoc, Prepared, class_rgb
 
 LAYERS = ("masks", "boxes", "labels")
@@ -149,21 +150,28 @@ class AnnotationScene(QGraphicsScene):
         pts = [(kps[k], kps[k + 1], kps[k + 2]) for k in range(0, len(kps) - 2, 3)]
         items: list[QGraphicsItem] = []
         style = doc.styles.get(ann.category_id)
-        for a, b in (style.skeleton if style else ()):
-            if a < len(pts) and b < len(pts) and pts[a][2] > 0 and pts[b][2] > 0:
-                for pen, z in ((_pen(QColor(0, 0, 0, 150), 4), 6), (_pen(color.lighter(150), 2), 6.5)):
-                    line = QGraphicsLineItem(pts[a][0], pts[a][1], pts[b][0], pts[b][1])   # a dark halo under
-                    line.setPen(pen)                                                       # the colored line
-                    line.setZValue(z)
-                    items.append(line)
+        # the rules of core.video.skeleton (the video overlay's too): a colour per limb, dashed to a
+        # hidden keypoint, hollow dots for hidden keypoints, nothing for unlabeled ones
+        for i, (a, b) in enumerate(style.skeleton if style else ()):
+            kind = limb_style(pts[a][2], pts[b][2]) if a < len(pts) and b < len(pts) else None
+            if kind is None:
+                continue
+            bgr = limb_color(i)
+            dash = Qt.PenStyle.SolidLine if kind == "solid" else Qt.PenStyle.DashLine
+            for pen, z in ((_pen(QColor(0, 0, 0, 150), 4, dash), 6), (_pen(QColor(bgr[2], bgr[1], bgr[0]), 2, dash), 6.5)):
+                line = QGraphicsLineItem(pts[a][0], pts[a][1], pts[b][0], pts[b][1])   # a dark halo under
+                line.setPen(pen)                                                       # the limb's colour
+                line.setZValue(z)
+                items.append(line)
         for x, y, v in pts:
-            if v <= 0:
+            kind = point_style(v)
+            if kind is None:
                 continue
             dot = QGraphicsEllipseItem(-3.5, -3.5, 7, 7)
             dot.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
             dot.setPos(x, y)
-            dot.setPen(QPen(QColor("#ffffff"), 1.5 if v >= 2 else 2))
-            dot.setBrush(QBrush(color) if v >= 2 else QBrush(Qt.BrushStyle.NoBrush))  # hollow: occluded
+            dot.setPen(QPen(QColor("#ffffff"), 1.5 if kind == "filled" else 2))
+            dot.setBrush(QBrush(color) if kind == "filled" else QBrush(Qt.BrushStyle.NoBrush))  # hollow: hidden
             dot.setZValue(7)
             items.append(dot)
         for item in items:

@@ -38,6 +38,12 @@ class InstanceSegmentation(Family):
         return {"backbone": spec.model.backbone, "input": f"{spec.data.image_size}px",
                 "pretrained": Path(spec.model.pretrained).name if spec.model.pretrained else "none"}
 
+    def resized(self, spec: InstanceSegmentationSpec, height: int, width: int) -> InstanceSegmentationSpec:
+        """Images resized so their longer side is max(height, width) (the model's one size knob)."""
+        import dataclasses
+
+        return dataclasses.replace(spec, data=dataclasses.replace(spec.data, image_size=max(height, width)))
+
     # --- samples -----------------------------------------------------------------------------
     def load_input(self, project, sample, spec) -> np.ndarray:
         return read_rgb(str(project.resolve(sample.path)))
@@ -69,14 +75,11 @@ class InstanceSegmentation(Family):
                             backbone="backbone.body.")
 
     def pruning_scope(self, model, spec):
-        """The backbone (ResNet body and FPN): the FPN's inner convolutions follow the pruned body's
-        outputs, and its output convolutions keep their width (the RPN and the RoI heads read them)."""
-        from core.optimize.prune import PruningScope
+        """The backbone (ResNet body and FPN), see `model.backbone_pruning_scope`."""
+        from core.families.instance_segmentation.model import backbone_pruning_scope
 
         size = spec.data.image_size
-        example = (torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(0)),)
-        return PruningScope(model.backbone, example, keep_width=list(model.backbone.fpn.layer_blocks.modules()),
-                            output_transform=lambda out: sum(v.sum() for v in out.values()))
+        return backbone_pruning_scope(model.backbone, size, size)
 
     # --- one inference path -------------------------------------------------------------------
     def graph(self, spec) -> GraphSpec:

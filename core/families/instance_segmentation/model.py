@@ -70,6 +70,17 @@ def build_backbone(name: str, fpn_channels: int, frozen_bn: bool) -> BackboneWit
     )
 
 
+def backbone_pruning_scope(backbone: BackboneWithFPN, height: int, width: int):
+    """What structured pruning may touch in an R-CNN (Mask R-CNN, Keypoint R-CNN): the backbone (ResNet
+    body and FPN) on an example of the input size; the FPN's inner convolutions follow the pruned
+    body's outputs, and its output convolutions keep their width (the RPN and the RoI heads read them)."""
+    from core.optimize.prune import PruningScope
+
+    example = (torch.rand(1, 3, height, width, generator=torch.Generator().manual_seed(0)),)
+    return PruningScope(backbone, example, keep_width=list(backbone.fpn.layer_blocks.modules()),
+                        output_transform=lambda out: sum(v.sum() for v in out.values()))
+
+
 def _mask_pool(resolution: int):
     from torchvision.ops import MultiScaleRoIAlign
 

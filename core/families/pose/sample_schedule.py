@@ -1,0 +1,20 @@
+"""The schedule that learns the built-in sample data (synthetic stick figures) on a CPU in reasonable
+time: the full demo's (`studio demo --task pose`; see `core.families.pose.demo` for what it
+measured). Torch-free: the wizard applies it to the spec it generates when a pose project starts
+from the sample data on a CPU, and the family's demo trains with it.
+
+Named by the family's `INFO.sample_schedule`, found by `core.families.spec_lookup.sample_schedule_for`."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.families.instance_segmentation.sample_schedule import Schedule, apply_schedule
+
+SAMPLE_SCHEDULE = Schedule(total_steps=1600, batch_size=4, warmup_steps=150, init_learning_rate=0.02,
+                           learning_rate_steps=(1100, 1450), learning_rate_decay_levels=(0.1, 0.01),
+                           checkpoint_interval=100, num_steps_per_eval=400)
+
+
+def sample_schedule(spec: Any) -> Any:
+    """The spec with the schedule that learns the sample stick figures on a CPU."""
+    return apply_schedule(spec, SAMPLE_SCHEDULE)
