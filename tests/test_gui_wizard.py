@@ -299,7 +299,7 @@ def test_a_failed_creation_says_why_and_leaves_nothing(qtbot, window, tmp_path, 
         except ValueError:
             raise DataError("The disk is full.") from None
     monkeypatch.setattr(wizard_mod, "create_project", failing)
-    wiz = open_wizard(qtbot, window, tmp_path, name="doomed", family="detection")
+    wiz = open_wizard(qtbot, window, tmp_path, name="doomed", family="pose")
     go_next(qtbot, wiz)
     choose(qtbot, wiz, "skip")
     go_next(qtbot, wiz)

@@ -49,7 +49,7 @@ def test_the_cli_takes_exactly_the_registry_formats_of_each_family(tmp_path, tas
     parser = cli_import_parser()
     assert tuple(import_action(parser, "--format").choices) == tuple(FORMATS)
     for name in input_names():                       # a flag per input the registry names
-        assert import_action(parser, f"--{name}").help
+        assert import_action(parser, formats.cli_flag(name)).help
     info = families.family_info(task)
     with Project.create(tmp_path / task, task) as project:
         root = str(project.root)
@@ -145,7 +145,8 @@ def test_inputs_say_what_is_missing_or_wrong(tmp_path):
     (tmp_path / "label_2").mkdir()
     assert kitti.guess("labels", {"images": str(tmp_path / "image_2")}) == str(tmp_path / "label_2")
     coco = FORMATS["coco"]
-    assert coco.kwargs({"annotations": " a.json "}) == {"annotations_file": "a.json", "images_dir": None}
+    assert coco.kwargs({"annotations": " a.json "}) == {"annotations_file": "a.json", "images_dir": None,
+                                                        "class_map": None, "unmapped": "keep"}
     assert coco.problem({"annotations": str(tmp_path)}) == f"The annotations file {tmp_path} does not exist (it is a folder)."
 
 

@@ -5,14 +5,18 @@ import argparse
 import json
 import sys
 
-from core.datasets.formats import FORMATS, import_format, input_names
+from core.datasets.formats import FORMATS, cli_flag, import_format, input_names
 from core.errors import DataError
 from core.project import Project
 
 
 def _input_help(name: str) -> str:
-    """--NAME's help: what each format that takes it wants there."""
-    return "; ".join(f"{f.name}: {f.input(name).help}" for f in FORMATS.values() if name in f.flags)
+    """--NAME's help: what each format that takes it wants there (formats that say the same, once)."""
+    helps: dict[str, list[str]] = {}
+    for f in FORMATS.values():
+        if name in f.flags:
+            helps.setdefault(f.input(name).help, []).append(f.name)
+    return "; ".join(f"{', '.join(names)}: {text}" for text, names in helps.items())
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,18 +29,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--format", required=True, choices=tuple(FORMATS),
                      help="; ".join(f"{f.name}: {f.short}" for f in FORMATS.values()))
     for name in input_names():
-        kinds = {f.input(name).metavar for f in FORMATS.values() if name in f.flags}
-        imp.add_argument(f"--{name}", metavar=kinds.pop() if len(kinds) == 1 else "PATH", help=_input_help(name))
+        inputs = [f.input(name) for f in FORMATS.values() if name in f.flags]
+        kinds = {i.metavar for i in inputs}
+        choices = {i.choices for i in inputs if i.kind == "choice"}
+        imp.add_argument(cli_flag(name), dest=name, metavar=kinds.pop() if len(kinds) == 1 else "PATH",
+                         help=_input_help(name),
+                         **({"choices": choices.pop()} if len(choices) == 1 else {}))
     imp.add_argument("--link", action="store_true",
                      help="reference the files where they are instead of copying them into the project")
     imp.add_argument("--dry-run", action="store_true", help="print the validation report; write nothing")
     imp.add_argument("--report-json", action="store_true", help="print the full report as JSON")
     imp.set_defaults(func=_import)
 
-    exp = dsub.add_parser("export", help="write the project's annotations as a COCO json")
+    exp = dsub.add_parser("export", help="write the project's annotations as a COCO json or KITTI labels")
     exp.add_argument("dir", help="the project folder")
-    exp.add_argument("--format", default="coco", choices=("coco",))
-    exp.add_argument("out", help="the .json file to write")
+    exp.add_argument("--format", default="coco", choices=("coco", "kitti"),
+                     help="coco: one .json file; kitti: a folder, its label_2/ holding one .txt per image")
+    exp.add_argument("out", help="coco: the .json file to write; kitti: the folder to write label_2/ into")
     exp.add_argument("--split", choices=("train", "val", "test"), help="only this split (default: every image)")
     names = exp.add_mutually_exclusive_group()
     names.add_argument("--with-images", metavar="DIR",
@@ -68,10 +77,10 @@ def _import(args: argparse.Namespace) -> int:
         info = family_info(project.task)
         if fmt.name not in info.import_formats:
             raise DataError(f"{info.title} projects import {', '.join(info.import_formats)}, not {fmt.name}.")
-        stray = [f"--{n}" for n, v in values.items() if v and n not in fmt.flags]
+        stray = [cli_flag(n) for n, v in values.items() if v and n not in fmt.flags]
         if stray:
             raise DataError(f"A {fmt.name} import does not take {', '.join(stray)}; it takes "
-                            f"{', '.join('--' + n for n in fmt.flags)}.")
+                            f"{', '.join(cli_flag(n) for n in fmt.flags)}.")
         problem = fmt.problem(values, cli=True)
         if problem:
             raise DataError(problem)
@@ -100,12 +109,25 @@ def _print_report(report, as_json: bool) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     from core.datasets.coco import export_coco
+    from core.datasets.kitti import export_kitti
 
     with Project.open(args.dir) as project:
-        summary = export_coco(project, args.out, split=args.split, images_root=args.images_root,
-                              with_images=args.with_images)
-    print(f"Wrote {summary['path']}: {summary['images']} image(s), {summary['annotations']} annotation(s), "
-          f"{summary['categories']} categories.")
+        if args.format == "kitti":
+            summary = export_kitti(project, args.out, split=args.split, images_root=args.images_root,
+                                   with_images=args.with_images)
+            print(f"Wrote {summary['images']} KITTI label file(s) into {summary['path']}: {summary['objects']} "
+                  f"object(s), {summary['dont_care']} DontCare region(s).")
+            if summary["crowd_as_dont_care"]:
+                print(f"{summary['crowd_as_dont_care']} crowd region(s) of a class were written as DontCare: KITTI "
+                      "has no class for an ignore region.")
+            if summary["renamed_classes"]:
+                print("Class names with spaces were written with underscores: "
+                      f"{', '.join(summary['renamed_classes'])}.")
+        else:
+            summary = export_coco(project, args.out, split=args.split, images_root=args.images_root,
+                                  with_images=args.with_images)
+            print(f"Wrote {summary['path']}: {summary['images']} image(s), {summary['annotations']} annotation(s), "
+                  f"{summary['categories']} categories.")
     print(summary["names"])
     return 0
 
