@@ -112,9 +112,10 @@ class FormatForm(SourceForm):
 
 
 class SampleForm(SourceForm):
-    key, title = "sample", "Built-in sample data (synthetic shapes)"
-    blurb = ("Scenes of circles, squares, triangles and other shapes with exact masks, generated on this computer "
-             "and imported through the COCO importer. Good for trying Studio end to end.")
+    key, title = "sample", "Built-in sample data (synthetic scenes)"
+    blurb = ("Synthetic scenes generated on this computer and imported through the COCO importer: shapes with "
+             "exact masks for instance segmentation, hands with exact boxes (and a gesture each) for detection. "
+             "Good for trying Studio end to end.")
     needs_check = False
     copy_option = False
 
