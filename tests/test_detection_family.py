@@ -21,7 +21,7 @@ from core.project.catalog import Category  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 FAMILY = get_family("detection")
-LIGHT = ("faster_rcnn", "mobilenet_v3")      # the light CPU option (see the README's measurement)
+LIGHT = ("fcos", "resnet18")              # the light option for inference (see the README)
 
 
 def tiny_spec(architecture: str = "faster_rcnn", backbone: str = "resnet18", image_size: int = 64,

@@ -25,16 +25,13 @@ from core.dotted import load
 from core.errors import DataError
 
 MEDIA = ("images", "videos")
-
-
 INPUT_KINDS = ("file", "dir", "text", "choice")
+PATH_KINDS = ("file", "dir")
 
 
 def cli_flag(name: str) -> str:
     """An input's CLI flag: --images, --class-map (for the input class_map)."""
     return "--" + name.replace("_", "-")
-
-PATH_KINDS = ("file", "dir")
 
 
 @dataclass(frozen=True)

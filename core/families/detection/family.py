@@ -20,9 +20,7 @@ from core.metrics import voc
 from core.metrics.coco import evaluate_coco
 from core.predictions import Instances
 
-_HEADS = {"faster_rcnn": ("roi_heads.box_predictor.",),
-          "fcos": ("head.classification_head.cls_logits.",),
-          "retinanet": ("head.classification_head.cls_logits.",)}
+_HEADS = {"faster_rcnn": ("roi_heads.box_predictor.",), "fcos": ("head.classification_head.cls_logits.",)}
 
 
 class DetectorGraph(torch.nn.Module):
@@ -42,7 +40,7 @@ class Detection(Family):
     info = INFO
 
     def describe(self, spec: DetectionSpec) -> dict[str, str]:
-        arch = {"faster_rcnn": "Faster R-CNN", "fcos": "FCOS", "retinanet": "RetinaNet"}[spec.model.architecture]
+        arch = {"faster_rcnn": "Faster R-CNN", "fcos": "FCOS"}[spec.model.architecture]
         return {"backbone": spec.model.backbone, "detector": arch, "input": f"{spec.data.image_size}px",
                 "pretrained": Path(spec.model.pretrained).name if spec.model.pretrained else "none"}
 

@@ -2,8 +2,12 @@
 `core.models.weights.transfer_weights` with this family's `weight_layout`; nothing is downloaded).
 
 - ``faster_rcnn``: torchvision's Faster R-CNN over a ResNet18/34/50 + FPN (the R-CNN backbone
-  Mask R-CNN uses, `core.models.resnet_fpn`), or over a MobileNetV3-Large + FPN;
-- ``fcos`` / ``retinanet``: torchvision's one-stage detectors over a ResNet + FPN of levels P3-P7.
+  Mask R-CNN uses, `core.models.resnet_fpn`); with `cpu_sized` it is the CPU profile;
+- ``fcos``: torchvision's one-stage FCOS over a ResNet + FPN of levels P3-P7, the light option for
+  inference (fewer operations per image, no RoI stage).
+
+Which one a CPU trains best was measured (`benchmarks/detection_candidates.py`, the README's table:
+MobileNetV3-FPN Faster R-CNN and RetinaNet were measured too and lost; they are not offered).
 
 Every model takes float images in [0, 1] (any size; it resizes the longer side to `image_size`
 and normalizes inside) and, in eval mode, returns torchvision's per-image dicts of boxes, labels
@@ -12,32 +16,25 @@ and normalizes inside) and, in eval mode, returns torchvision's per-image dicts 
 from __future__ import annotations
 
 from torch import nn
-from torchvision.models import mobilenet_v3_large, resnet
-from torchvision.models.detection import FCOS, FasterRCNN, RetinaNet
+from torchvision.models import resnet
+from torchvision.models.detection import FCOS, FasterRCNN
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.models.detection.fcos import FCOSHead
-from torchvision.models.detection.retinanet import RetinaNetHead
 from torchvision.ops import misc as misc_nn_ops
-from torchvision.ops.feature_pyramid_network import LastLevelMaxPool, LastLevelP6P7
+from torchvision.ops.feature_pyramid_network import LastLevelP6P7
 
 from core.families.detection.spec import ModelSpec
 from core.models.resnet_fpn import build_backbone, freeze_blocks
-
-# MobileNetV3-Large `features` indices ending the stride 4, 8, 16 and 32 stages, and their channels
-_MOBILENET_LEVELS = {"3": "0", "6": "1", "12": "2", "16": "3"}
-_MOBILENET_CHANNELS = [24, 40, 112, 960]
 
 
 def build_model(spec: ModelSpec, num_classes: int, image_size: int) -> nn.Module:
     """The detector for `num_classes` object classes (the background is added here)."""
     if spec.architecture == "faster_rcnn":
-        model = _faster_rcnn(spec, num_classes, image_size)
+        model = faster_rcnn(spec, num_classes, image_size)
     elif spec.architecture == "fcos":
         model = _fcos(spec, num_classes, image_size)
-    elif spec.architecture == "retinanet":
-        model = _retinanet(spec, num_classes, image_size)
     else:
         raise ValueError(f"unknown detection architecture {spec.architecture!r}")
     if spec.freeze_blocks:
@@ -45,17 +42,13 @@ def build_model(spec: ModelSpec, num_classes: int, image_size: int) -> nn.Module
     return model
 
 
-def _norm(spec: ModelSpec):
+def norm_layer(spec: ModelSpec):
     return misc_nn_ops.FrozenBatchNorm2d if spec.freeze_bn else nn.BatchNorm2d
 
 
-def _faster_rcnn(spec: ModelSpec, num_classes: int, image_size: int) -> FasterRCNN:
-    if spec.backbone == "mobilenet_v3":
-        body = mobilenet_v3_large(weights=None, norm_layer=_norm(spec)).features
-        backbone = BackboneWithFPN(body, _MOBILENET_LEVELS, _MOBILENET_CHANNELS, spec.fpn_channels,
-                                   extra_blocks=LastLevelMaxPool())
-    else:
-        backbone = build_backbone(spec.backbone, spec.fpn_channels, frozen_bn=spec.freeze_bn)
+def faster_rcnn(spec: ModelSpec, num_classes: int, image_size: int, backbone: nn.Module | None = None) -> FasterRCNN:
+    """Faster R-CNN over `backbone` (default: the spec's ResNet + FPN)."""
+    backbone = backbone or build_backbone(spec.backbone, spec.fpn_channels, frozen_bn=spec.freeze_bn)
     c = backbone.out_channels
     anchors = AnchorGenerator(tuple((s,) for s in spec.anchor_sizes),
                               (tuple(spec.anchor_aspect_ratios),) * len(spec.anchor_sizes))
@@ -81,47 +74,25 @@ def _faster_rcnn(spec: ModelSpec, num_classes: int, image_size: int) -> FasterRC
     )
 
 
-def _p3_p7_backbone(spec: ModelSpec) -> BackboneWithFPN:
+def p3_p7_backbone(spec: ModelSpec) -> BackboneWithFPN:
     """ResNet layer2-4 under an FPN with two extra levels (P3-P7), as torchvision's FCOS and RetinaNet."""
-    body = getattr(resnet, spec.backbone)(weights=None, norm_layer=_norm(spec))
+    body = getattr(resnet, spec.backbone)(weights=None, norm_layer=norm_layer(spec))
     last = body.inplanes
     c = spec.fpn_channels
     return BackboneWithFPN(body, {"layer2": "0", "layer3": "1", "layer4": "2"}, [last // 4, last // 2, last], c,
                            extra_blocks=LastLevelP6P7(c, c))
 
 
-def _one_stage_sizes(spec: ModelSpec) -> list[int]:
+def one_stage_sizes(spec: ModelSpec) -> list[int]:
     """Object sizes of P3-P7: the anchor sizes of the two-stage levels P2-P6 halved (a one-stage
     level sees objects about half its anchor size up to twice it)."""
     return [max(4, s // 2) for s in spec.anchor_sizes]
 
 
-def _trim_towers(head: nn.Module, towers: tuple[str, ...], convs: int) -> None:
-    """Keep the first `convs` conv blocks of each tower (torchvision builds 4)."""
-    for name in towers:
-        sub = getattr(head, name)
-        layers = list(sub.conv.children())
-        per_block = len(layers) // 4
-        sub.conv = nn.Sequential(*layers[:per_block * convs])
-
-
 def _fcos(spec: ModelSpec, num_classes: int, image_size: int) -> FCOS:
-    backbone = _p3_p7_backbone(spec)
-    anchors = AnchorGenerator(tuple((s,) for s in _one_stage_sizes(spec)), ((1.0,),) * 5)
+    backbone = p3_p7_backbone(spec)
+    anchors = AnchorGenerator(tuple((s,) for s in one_stage_sizes(spec)), ((1.0,),) * 5)
     head = FCOSHead(backbone.out_channels, 1, num_classes + 1, num_convs=spec.head_convs)
     return FCOS(backbone, num_classes + 1, min_size=image_size, max_size=image_size, anchor_generator=anchors,
                 head=head, score_thresh=spec.test_score_threshold, nms_thresh=spec.test_nms,
                 detections_per_img=spec.test_detections_per_image)
-
-
-def _retinanet(spec: ModelSpec, num_classes: int, image_size: int) -> RetinaNet:
-    backbone = _p3_p7_backbone(spec)
-    sizes = tuple((s, int(s * 2 ** (1 / 3)), int(s * 2 ** (2 / 3))) for s in _one_stage_sizes(spec))
-    ratios = (tuple(spec.anchor_aspect_ratios),) * 5
-    anchors = AnchorGenerator(sizes, ratios)
-    head = RetinaNetHead(backbone.out_channels, anchors.num_anchors_per_location()[0], num_classes + 1,
-                         norm_layer=lambda c: nn.GroupNorm(min(32, c // 2), c))
-    _trim_towers(head, ("classification_head", "regression_head"), spec.head_convs)
-    return RetinaNet(backbone, num_classes + 1, min_size=image_size, max_size=image_size, anchor_generator=anchors,
-                     head=head, score_thresh=spec.test_score_threshold, nms_thresh=spec.test_nms,
-                     detections_per_img=spec.test_detections_per_image)
