@@ -29,7 +29,7 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests
 
 bench: $(STAMP)
-	$(PY) -m benchmarks
+	$(VENV)/bin/studio bench --out bench_out
 
 studio: $(STAMP)
 	$(VENV)/bin/studio gui $(PROJECT)

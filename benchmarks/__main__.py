@@ -1,27 +1,16 @@
-"""Run every benchmark case; print a table and write bench_out/bench.json."""
+"""`python -m benchmarks [OUT]`: the benchmarks of `core.bench` (what `studio bench` runs)."""
 from __future__ import annotations
 
-import json
-import platform
 import sys
 from pathlib import Path
 
-from benchmarks.cases import CASES
+from core.bench import run_bench
 
 
 def main(argv: list[str]) -> int:
-    out_dir = Path(argv[0]) if argv else Path("bench_out")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results = []
-    for case in CASES:
-        record = case()
-        results.append(record)
-        print(f"{record['benchmark']:<48} {record['baseline']:<26} {record['baseline_ms']:>9.2f} ms   "
-              f"{record['candidate']:<34} {record['candidate_ms']:>9.2f} ms   x{record['speedup']}", flush=True)
-    (out_dir / "bench.json").write_text(json.dumps(
-        {"machine": {"python": platform.python_version(), "platform": platform.platform()}, "results": results},
-        indent=2))
-    print(f"wrote {out_dir / 'bench.json'}")
+    quick = "--quick" in argv
+    args = [a for a in argv if a != "--quick"]
+    run_bench(Path(args[0]) if args else Path("bench_out"), quick=quick)
     return 0
 
 

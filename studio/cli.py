@@ -11,7 +11,7 @@ import sys
 from core.errors import JobInterrupted, StudioError
 
 # Command modules, in the order `studio --help` lists them.
-COMMAND_MODULES = ("project", "data", "spec", "train", "evaluate", "export", "infer", "runs", "demo", "gui")
+COMMAND_MODULES = ("project", "data", "spec", "train", "evaluate", "export", "prune", "qat", "infer", "runs", "bench", "demo", "gui")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,7 +1,10 @@
-"""`python -m workers export --project P --run R [--format onnx] [--out FILE] [--no-eval]`.
+"""`python -m workers export --project P --run R [--checkpoint best|last|FILE] [--precision fp32|fp16|int8]
+[--format onnx|engine] [--cal-split S | --cal-images DIR] [--cal-batch-size B] [--cal-batches K]
+[--cal-sample random|min-objects|min-keypoints] [--cal-min N] [--out FILE] [--opset N] [--no-eval] [--no-deploy]`.
 
-Exports the run's trained model, registers the artifact, then evaluates it on the validation
-split (the accuracy guardrail) unless --no-eval."""
+Exports the run's model (core.deploy.export.export_run): the ONNX graph, the quantized or FP16 one,
+an engine where TensorRT runs; each registered and evaluated on the validation split (the accuracy
+guardrail), with DeepStream and Triton files and a model card."""
 from __future__ import annotations
 
 import argparse
@@ -12,12 +15,19 @@ from core.project import Project
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", required=True)
-    p.add_argument("--format", default="onnx", choices=("onnx",))
+    p.add_argument("--format", default="onnx", choices=("onnx", "engine"))
+    p.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "int8"))
     p.add_argument("--checkpoint", help="best, last (default: the run's trained model) or a .pt file")
-    p.add_argument("--out", help="output file (default: runs/R/exports/model.onnx, or best.onnx for the best "
-                                 "checkpoint)")
+    p.add_argument("--out", help="output file (default: runs/R/exports/model[.int8|.fp16].onnx)")
     p.add_argument("--opset", type=int)
+    p.add_argument("--cal-split")
+    p.add_argument("--cal-images")
+    p.add_argument("--cal-batch-size", type=int)
+    p.add_argument("--cal-batches", type=int)
+    p.add_argument("--cal-sample", default="random")
+    p.add_argument("--cal-min", type=int, default=1)
     p.add_argument("--no-eval", action="store_true", help="skip evaluating the export on the validation split")
+    p.add_argument("--no-deploy", action="store_true", help="skip the DeepStream, Triton and model-card files")
 
 
 def events_path(project: Project, args):
@@ -27,30 +37,12 @@ def events_path(project: Project, args):
 
 
 def run(project: Project, args, reporter) -> dict:
-    from core.evaluation.artifact import choose_checkpoint, evaluate_artifact
-    from core.project import runs
-    from core.runtime.convert import checkpoint_to_onnx
+    from core.deploy.export import ExportRequest, export_run
 
-    run = runs.get_run(project, args.run)
-    source = choose_checkpoint(project, args.run, args.checkpoint or "last")
-    from core.models.checkpoint_files import BEST_FILE
-
-    stem = "best" if source.name == BEST_FILE else "model"
-    out = Path(args.out) if args.out else project.run_dir(args.run) / "exports" / f"{stem}.onnx"
-    reporter.log(f"Exporting {source.name} to ONNX...")
-    reporter.progress(0, 2 if not args.no_eval else 1, phase="export", force=True)
-    artifact = checkpoint_to_onnx(source, out, opset=args.opset)
-    artifact_id = runs.add_artifact(project, run.id, "onnx", out, fmt="onnx",
-                                    precision=artifact.meta.get("precision", "fp32"),
-                                    meta={"opset": artifact.meta.get("opset"), "source": str(source)})
-    reporter.artifact("onnx", str(out), artifact_id=artifact_id)
-    result = {"artifact": str(out)}
-    if not args.no_eval:
-        reporter.progress(1, 2, phase="export", force=True)
-        reporter.log("Evaluating the export on the validation split (accuracy guardrail)...")
-        spec_split = getattr(getattr(artifact.spec(), "data", None), "val_split", "val")
-        summary = evaluate_artifact(project, args.run, out, spec_split, "auto", reporter)
-        reporter.metrics(summary["metrics"], phase="evaluate", artifact=str(out))
-        result.update(metrics=summary["metrics"], delta=summary["delta"])
-    reporter.progress(1, 1, phase="export", force=True)
-    return result
+    request = ExportRequest(
+        run=args.run, checkpoint=args.checkpoint or "last", precision=args.precision, format=args.format,
+        out=Path(args.out) if args.out else None, opset=args.opset, cal_split=args.cal_split,
+        cal_images=Path(args.cal_images) if args.cal_images else None, cal_batch_size=args.cal_batch_size,
+        cal_batches=args.cal_batches, cal_sample=args.cal_sample, cal_minimum=args.cal_min,
+        evaluate=not args.no_eval, deploy=not args.no_deploy)
+    return export_run(project, request, reporter).to_dict()

@@ -80,6 +80,16 @@ class WeightLayout:
 
 
 @dataclass(frozen=True)
+class InputFormat:
+    """How a graph's image input is made from 8-bit pixels: value = (pixel - offsets) * scale, channels in
+    `color` order (what DeepStream's `net-scale-factor`, `offsets` and `model-color-format` say)."""
+
+    scale: float = 1.0 / 255.0
+    offsets: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    color: str = "RGB"
+
+
+@dataclass(frozen=True)
 class Stage:
     """An artifact this model runs after: e.g. a gesture classifier after a hand detector. Each of
     the stage's instances of `classes` (all when None) is cut out with its box expanded by `margin`
@@ -151,6 +161,26 @@ class Family(ABC):
             (no_decay if p.ndim <= 1 or name.endswith(".bias") else decay).append(p)
         return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
+    def pruning_scope(self, model: "nn.Module", spec: Any):
+        """What structured pruning may touch (`core.optimize.prune.PruningScope`): by default the
+        whole graph module on the example inputs, the class-dependent heads keeping their width.
+        A family overrides it where tracing the whole model is too much (Mask R-CNN: its backbone)."""
+        import torch
+
+        from core.optimize.prune import PruningScope
+
+        graph = self.graph(spec)
+        example = self.example_inputs(spec)
+        inputs = tuple(torch.from_numpy(np.ascontiguousarray(example[n])) for n in graph.inputs)
+        heads = self.weight_layout(spec).heads
+        keep = [m for n, m in model.named_modules() if n and any((n + ".").startswith(h) for h in heads)]
+
+        def total(out):
+            outs = out if isinstance(out, (tuple, list)) else (out,)
+            return sum(o.float().sum() for o in outs)
+
+        return PruningScope(self.graph_module(model, spec), inputs, keep_width=keep, output_transform=total)
+
     def callbacks(self, spec: Any) -> list:
         """Trainer callbacks this family adds (see `core.training.callbacks`)."""
         return []
@@ -182,6 +212,18 @@ class Family(ABC):
 
     def window(self, spec: Any) -> Window:
         return Window()
+
+    def input_format(self, spec: Any) -> InputFormat:
+        """How pixels become the graph's input (default: RGB scaled to [0, 1], what most Studio graphs
+        take — they normalize inside)."""
+        return InputFormat()
+
+    def deepstream(self, spec: Any) -> dict[str, Any]:
+        """The family's own DeepStream nvinfer keys (`network-type` and what it implies: 0 detector,
+        1 classifier, 3 instance segmentation with `output-instance-mask` and `cluster-mode`, 100 with
+        `output-tensor-meta` for other tensors). The shared writer (`core.deploy.deepstream`) adds the
+        rest from the graph, the input format and the classes."""
+        return {"network-type": 100, "output-tensor-meta": 1}
 
     def stages(self, spec: Any) -> list[Stage]:
         return []

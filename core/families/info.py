@@ -40,6 +40,9 @@ class FamilyInfo:
     cpu_profile: str | None = None
     # "module:attribute" of the family's demo (`core.demo`: its data, spec, video and report metrics), or None.
     demo: str | None = None
+    # "module:function" sizing a spec to train in seconds on tiny sample data (the smoke profile:
+    # tests that run every family through train, prune, QAT, INT8 and deployment, `studio bench --quick`).
+    smoke_profile: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "loss_labels", MappingProxyType(dict(self.loss_labels)))

@@ -23,6 +23,16 @@ from core.errors import CheckpointError
 
 Transform = Callable[[nn.Module, dict], nn.Module]
 _REGISTRY: dict[str, Transform] = {}
+# transforms whose module imports an optional dependency: registered when first needed
+_LAZY = {"quantize": "core.models.quantize"}
+
+
+def _lookup(name: str) -> Transform | None:
+    if name not in _REGISTRY and name in _LAZY:
+        import importlib
+
+        importlib.import_module(_LAZY[name])
+    return _REGISTRY.get(name)
 
 
 def register(name: str) -> Callable[[Transform], Transform]:
@@ -33,11 +43,11 @@ def register(name: str) -> Callable[[Transform], Transform]:
 
 
 def known() -> list[str]:
-    return sorted(_REGISTRY)
+    return sorted({*_REGISTRY, *_LAZY})
 
 
 def record(name: str, params: dict[str, Any]) -> dict[str, Any]:
-    if name not in _REGISTRY:
+    if _lookup(name) is None:
         raise ValueError(f"unknown model transform {name!r}")
     return {"name": name, "params": params}
 
@@ -47,7 +57,7 @@ def replay(model: nn.Module, records: Iterable[dict[str, Any]] | None, source: s
     for rec in records or ():
         if not isinstance(rec, dict) or not isinstance(rec.get("name"), str):
             raise CheckpointError(f"{source} has a malformed model transform {rec!r}.")
-        fn = _REGISTRY.get(rec["name"])
+        fn = _lookup(rec["name"])
         if fn is None:
             raise CheckpointError(f"{source} was made with a model transform this Studio does not know "
                                   f"({rec['name']!r}; known: {', '.join(known()) or 'none'}); update Studio.")

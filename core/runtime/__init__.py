@@ -135,14 +135,20 @@ def available_backends(path: str | Path) -> list[str]:
     return [backend]
 
 
-def _time(runner, images: Sequence[np.ndarray], repeats: int) -> list[float]:
-    runner(images)  # warm-up: first-call allocations, lazy initialisation
+def measure_ms(runner, inputs: Sequence[np.ndarray], repeats: int) -> list[float]:
+    """Milliseconds of `repeats` calls of `runner(inputs)`, after one warm-up call (first-call
+    allocations, lazy initialisation) — the one timing rule of back-end choice, cards and benchmarks."""
+    runner(inputs)
     runs = []
     for _ in range(max(1, repeats)):
         t0 = time.perf_counter()
-        runner(images)
+        runner(inputs)
         runs.append((time.perf_counter() - t0) * 1000.0)
     return runs
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if len(values) else 0.0
 
 
 def fastest_runner(paths: str | Path | Iterable[str | Path], sample_images: Sequence[np.ndarray],
@@ -176,7 +182,7 @@ def fastest_runner(paths: str | Path | Iterable[str | Path], sample_images: Sequ
             entry["error"] = str(exc)
             continue
         entry["load_s"] = round(time.perf_counter() - t0, 3)
-        runs = _time(runner, sample_images, repeats)
+        runs = measure_ms(runner, sample_images, repeats)
         median = statistics.median(runs)
         entry.update(median_ms=round(median, 3), runs_ms=[round(r, 3) for r in runs],
                      per_image_ms=round(median / len(sample_images), 3))

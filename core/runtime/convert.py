@@ -21,10 +21,14 @@ def checkpoint_to_onnx(checkpoint: str | Path, out_path: str | Path, opset: int 
         if opset is not None and hasattr(spec, "export"):
             spec.export.opset = opset
         description = runner.family.export_onnx(runner.model, spec, Path(out_path))
+        from core.models.quantize import is_quantized
+
+        transforms = runner.artifact.meta.get("transforms") or []
+        precision = "int8" if is_quantized(transforms) else getattr(getattr(spec, "export", None), "precision",
+                                                                    "fp32")
         meta = onnx_meta(task=runner.task, categories=runner.categories, spec_yaml=runner.artifact.spec_yaml,
-                         description=description, precision=getattr(getattr(spec, "export", None), "precision",
-                                                                    "fp32"),
-                         source_checkpoint=Path(checkpoint).resolve())
+                         description=description, precision=precision, source_checkpoint=Path(checkpoint).resolve())
+        meta["transforms"] = [t.get("name") for t in transforms]
     finally:
         runner.close()
     write_sidecar(out_path, meta)

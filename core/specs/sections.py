@@ -39,6 +39,10 @@ class TrainSpec:
                              advanced=True)
     device: str = param("auto", "Where to train: auto picks CUDA when present, else CPU.",
                         choices=("auto", "cpu", "cuda"), advanced=True)
+    enable_qat: bool = param(False, "Quantization-aware training: train with fake INT8 quantization (TensorRT's "
+                                    "scheme) so that an INT8 export keeps the accuracy.", advanced=True)
+    qat_calibration_samples: int = param(16, "Training samples that set the quantizers' first ranges in QAT.",
+                                         min=1, max=10_000, advanced=True)
 
     # fields whose values are steps of the run: they follow total_steps (`with_total_steps`)
     SCHEDULE_FIELDS: ClassVar[tuple[str, ...]] = ("warmup_steps", "learning_rate_steps")
@@ -102,5 +106,20 @@ class ExportSpec:
     """How `studio export` writes deployable artifacts."""
 
     format: str = param("onnx", "Artifact format.", choices=("onnx",))
-    precision: str = param("fp32", "Numeric precision of the exported graph.", choices=("fp32",))
+    precision: str = param("fp32", "Numeric precision of the exported graph: fp32, fp16 (GPU back ends) or int8 "
+                                   "(post-training quantization, calibrated).", choices=("fp32", "fp16", "int8"))
     opset: int = param(17, "ONNX opset version.", min=11, max=21, advanced=True)
+    cal_batch_size: int = param(8, "INT8 calibration: samples per calibration batch.", min=1, max=1024)
+    cal_batches: int = param(4, "INT8 calibration: number of batches (cal_batch_size x cal_batches samples are "
+                                "needed).", min=1, max=10_000)
+    cal_split: str = param("train", "INT8 calibration: the split the samples come from.", advanced=True)
+    opt_batch_size: int = param(1, "Batch size TensorRT optimizes for (the optimization profile's opt).", min=1,
+                                max=256, advanced=True)
+    max_batch_size: int = param(8, "Largest batch a TensorRT engine and a Triton model take (the profile's max).",
+                                min=1, max=256, advanced=True)
+
+    def check(self) -> list[str]:
+        if self.opt_batch_size > self.max_batch_size:
+            return [f"export.opt_batch_size ({self.opt_batch_size}) must not exceed export.max_batch_size "
+                    f"({self.max_batch_size})"]
+        return []

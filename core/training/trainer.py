@@ -78,8 +78,12 @@ class Trainer:
         self.metrics: dict[str, float] = {}          # of the newest evaluation
         self.step = self.start_step = 0
         self.sampler: StepBatchSampler | None = None
-        self.callbacks: list[Callback] = [ProgressReport(), PeriodicCheckpoint(), PeriodicEvaluation(),
-                                          BestCheckpoint(), *self.family.callbacks(self.spec), *(callbacks or [])]
+        shared: list[Callback] = [ProgressReport(), PeriodicCheckpoint(), PeriodicEvaluation(), BestCheckpoint()]
+        if getattr(self.tspec, "enable_qat", False):
+            from core.training.qat import QuantizationAwareTraining
+
+            shared.insert(0, QuantizationAwareTraining())
+        self.callbacks: list[Callback] = [*shared, *self.family.callbacks(self.spec), *(callbacks or [])]
 
     # -- callbacks --------------------------------------------------------------------------------
     def _fire(self, hook: str, *args: Any) -> None:

@@ -45,6 +45,18 @@ def metric_text(value: float | None) -> str:
     return "" if value is None or value < 0 else f"{value:.3f}"   # COCO writes -1 for "no such objects"
 
 
+def artifact_role(record, is_reference: bool) -> str:
+    """What a row's model is, beside its kind: the trained model, the best checkpoint, a pruned one."""
+    role = record.meta.get("role")
+    if is_reference:
+        return " (trained model)"
+    if role == "best":
+        return f" (best, step {record.meta.get('step')})"
+    if role == "pruned":
+        return f" (pruned into {record.meta.get('run')})"
+    return ""
+
+
 class ArtifactTable(QTableWidget):
     """Rows of `ArtifactSummary`; `current_summary()` is the selected one."""
 
@@ -94,9 +106,7 @@ class ArtifactTable(QTableWidget):
 
     def _fill_row(self, row: int, s: ArtifactSummary) -> None:
         rec = s.record
-        kind = KIND_TITLES.get(rec.kind, rec.kind) + (" (trained model)" if s.is_reference else
-                                                      f" (best, step {rec.meta.get('step')})"
-                                                      if rec.meta.get("role") == "best" else "")
+        kind = KIND_TITLES.get(rec.kind, rec.kind) + artifact_role(rec, s.is_reference)
         cells = [kind, Path(rec.path).name, (rec.precision or "").upper(), human_size(rec.size_bytes),
                  human_time(rec.created_at)]
         for m in self.metric_names:

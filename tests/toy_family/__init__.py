@@ -20,4 +20,6 @@ INFO = FamilyInfo(
     implementation="tests.toy_family.family:FAMILY",
     spec="tests.toy_family.spec:ToySpec",
     cpu_profile="tests.toy_family.spec:cpu_sized",
+    smoke_profile="tests.toy_family.spec:smoke_sized",
+    sample_data="tests.toy_family.data:import_sample_data",
 )

@@ -33,3 +33,15 @@ def write_video(path: Path, frames: int = 12, seed: int = 1) -> Path:
         writer.write(cv2.resize(image(names[(i // 4) % 3], rng), (64, 64)))
     writer.release()
     return path
+
+
+def import_sample_data(project, num_images: int = 36, size: int = 32, seed: int = 0, reporter=None):
+    """The toy family's sample data: colour images in class folders, imported as a user would."""
+    import tempfile
+
+    from core.datasets.image_folders import plan_image_folders_import
+    from core.datasets.plan import commit_import
+
+    with tempfile.TemporaryDirectory(prefix="toy-") as tmp:
+        root = write_folders(Path(tmp) / "colors", per_class=max(1, num_images // len(COLORS)), seed=seed)
+        return commit_import(project, plan_image_folders_import(root), copy=True, reporter=reporter)

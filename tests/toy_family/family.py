@@ -110,6 +110,9 @@ class ToyColors(Family):
     def postprocess(self, outputs, meta, spec, categories) -> Classification:
         return Classification.from_scores(outputs["scores"], sorted(c.id for c in categories))
 
+    def deepstream(self, spec) -> dict[str, Any]:
+        return {"network-type": 1, "classifier-threshold": 0.5}
+
     def stages(self, spec) -> list[Stage]:
         return [Stage(Path(spec.model.after), spec.model.margin)] if spec.model.after else []
 

@@ -46,3 +46,9 @@ def cpu_sized(spec: ToySpec) -> ToySpec:
     t.learning_rate_steps, t.learning_rate_decay_levels = [30], [0.1]
     t.checkpoint_interval, t.log_interval, t.num_steps_per_eval = 10, 5, 20
     return spec
+
+
+def smoke_sized(spec: ToySpec) -> ToySpec:
+    spec = cpu_sized(spec)
+    spec.train.total_steps, spec.train.num_steps_per_eval, spec.train.checkpoint_interval = 12, 0, 6
+    return spec

@@ -21,4 +21,5 @@ INFO = FamilyInfo(
     spec="core.families.instance_segmentation.spec:InstanceSegmentationSpec",
     cpu_profile="core.families.instance_segmentation.spec:cpu_sized",
     demo="core.families.instance_segmentation.demo:DEMO",
+    smoke_profile="core.families.instance_segmentation.spec:smoke_sized",
 )

@@ -68,6 +68,16 @@ class InstanceSegmentation(Family):
         return WeightLayout(heads=("roi_heads.box_predictor.", "roi_heads.mask_predictor.mask_fcn_logits."),
                             backbone="backbone.body.")
 
+    def pruning_scope(self, model, spec):
+        """The backbone (ResNet body and FPN): the FPN's inner convolutions follow the pruned body's
+        outputs, and its output convolutions keep their width (the RPN and the RoI heads read them)."""
+        from core.optimize.prune import PruningScope
+
+        size = spec.data.image_size
+        example = (torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(0)),)
+        return PruningScope(model.backbone, example, keep_width=list(model.backbone.fpn.layer_blocks.modules()),
+                            output_transform=lambda out: sum(v.sum() for v in out.values()))
+
     # --- one inference path -------------------------------------------------------------------
     def graph(self, spec) -> GraphSpec:
         return GraphSpec(inputs=(post.INPUT_NAME,), outputs=post.OUTPUT_NAMES, dynamic_axes=post.DYNAMIC_AXES,
@@ -86,6 +96,12 @@ class InstanceSegmentation(Family):
     def postprocess(self, outputs, meta, spec, categories) -> Instances:
         _, to_category = self.label_map(categories)
         return post.to_instances(outputs, to_category, spec.evaluate.mask_threshold, meta["shape"])
+
+    def deepstream(self, spec) -> dict[str, Any]:
+        # the outputs are torchvision's (boxes, labels, scores, masks at the input size), not TAO's
+        # MRCNN layout: DeepStream needs a parser for them (parse-bbox-instance-mask-func-name)
+        return {"network-type": 3, "output-instance-mask": 1, "cluster-mode": 4,
+                "output-blob-names": ";".join(post.OUTPUT_NAMES)}
 
     # --- metrics -----------------------------------------------------------------------------
     def evaluate(self, project, split: str, predictions, spec, out_dir: Path) -> dict[str, float]:

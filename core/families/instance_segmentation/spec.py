@@ -101,3 +101,19 @@ def cpu_sized(spec: InstanceSegmentationSpec) -> InstanceSegmentationSpec:
     m.rpn_pre_nms_top_n_test, m.rpn_post_nms_top_n_test = 300, 150
     m.anchor_sizes = [16, 32, 64, 128, 256]
     return spec
+
+
+def smoke_sized(spec: InstanceSegmentationSpec) -> InstanceSegmentationSpec:
+    """The CPU profile shrunk to train in seconds on 64 px sample data (tests, quick benchmarks)."""
+    spec = cpu_sized(spec)
+    spec.data.image_size = 64
+    spec.model.anchor_sizes = [8, 16, 32, 64, 128]
+    spec.model.test_score_threshold, spec.model.test_detections_per_image = 0.0, 4
+    spec.model.rpn_pre_nms_top_n_test, spec.model.rpn_post_nms_top_n_test = 50, 20
+    t = spec.train
+    t.total_steps, t.batch_size, t.warmup_steps = 4, 2, 1
+    t.init_learning_rate, t.warmup_learning_rate = 0.01, 0.001
+    t.learning_rate_steps, t.learning_rate_decay_levels = [3], [0.1]
+    t.checkpoint_interval, t.log_interval, t.num_steps_per_eval = 2, 1, 0
+    spec.evaluate.batch_size = 4
+    return spec

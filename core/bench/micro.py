@@ -1,4 +1,4 @@
-"""The benchmark cases. Each returns one `compare(...)` record."""
+"""Micro benchmarks of the data and drawing code: each returns one `compare(...)` record."""
 from __future__ import annotations
 
 import tempfile
@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from benchmarks.timing import compare
+from core.bench.timing import compare
 
 
 def overlay_vectorized_vs_loop() -> dict:
@@ -70,37 +70,4 @@ def thumbnail_reduced_vs_full() -> dict:
                    reduced, repeats=20)
 
 
-def runtime_pytorch_vs_onnx() -> dict:
-    """Mask R-CNN (CPU-sized ResNet18-FPN, 128 px, random weights) on one image: PyTorch vs ONNX Runtime."""
-    import torch
-
-    from core.families.instance_segmentation.spec import InstanceSegmentationSpec, cpu_sized
-    from core.runtime import load_runner
-    from core.runtime.convert import checkpoint_to_onnx
-    from core.specs import spec_to_yaml
-    from core.families import get_family
-
-    torch.set_num_threads(2)
-    spec = cpu_sized(InstanceSegmentationSpec())
-    spec.model.test_score_threshold = 0.0
-    categories = [{"id": i, "name": n} for i, n in enumerate(("circle", "square", "triangle"), start=1)]
-    torch.manual_seed(0)
-    from core.project.catalog import Category
-
-    model = get_family("instance_segmentation").build_model(spec, [Category(c["id"], c["name"]) for c in categories])
-    folder = Path(tempfile.mkdtemp(prefix="studio-bench-"))
-    ckpt = folder / "model.pt"
-    torch.save({"format": "studio-checkpoint/1", "task": "instance_segmentation", "spec": spec_to_yaml(spec),
-                "categories": categories, "model": model.state_dict(), "step": 0}, ckpt)
-    checkpoint_to_onnx(ckpt, folder / "model.onnx")
-    torch_runner = load_runner(ckpt)
-    onnx_runner = load_runner(folder / "model.onnx")
-    image = np.random.default_rng(3).integers(0, 255, (128, 128, 3), dtype=np.uint8)
-    result = compare("Mask R-CNN R18-FPN (CPU heads) 128 px, 1 image", "PyTorch", lambda: torch_runner([image]),
-                     "ONNX Runtime", lambda: onnx_runner([image]), repeats=10)
-    torch_runner.close()
-    onnx_runner.close()
-    return result
-
-
-CASES = (overlay_vectorized_vs_loop, mask_decode_batch_vs_single, thumbnail_reduced_vs_full, runtime_pytorch_vs_onnx)
+CASES = (overlay_vectorized_vs_loop, mask_decode_batch_vs_single, thumbnail_reduced_vs_full)
