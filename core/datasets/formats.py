@@ -305,6 +305,30 @@ FORMATS: dict[str, ImportFormat] = {f.name: f for f in (
                      "root_dir"),),
         "core.datasets.image_folders:plan_image_folders_import"),
     ImportFormat(
+        "detection_crops", "Crops of detected boxes (a detection project or a COCO file)", "crops of boxes",
+        "Each box of a detection project (or a COCO .json) is cut out with a margin, clipped to its image and "
+        "saved as an image of its class, taken from a per-box attribute or a mapping of the box classes.",
+        (FormatInput("source", "file", "Detection source",
+                     "a detection project's project.db, or a COCO instances .json file", "source",
+                     placeholder=".../project.db or instances.json", file_filter="project.db or COCO json "
+                     "(*.db *.json);;All files (*)"),
+         FormatInput("images", "dir", "Images folder",
+                     "the folder a COCO file's image file_names are relative to (default: the .json's folder)",
+                     "images_dir", required=False, placeholder="default: the folder of the .json file"),
+         FormatInput("margin", "text", "Margin",
+                     "how far each box grows on every side before it is cut: pixels (200), a fraction of the box "
+                     "(0.25) or a percentage (25%)", "margin", required=False, placeholder="0.25",
+                     check="core.datasets.detection_crops:margin_problem", metavar_text="PX|FRACTION"),
+         FormatInput("attribute", "text", "Class attribute",
+                     "the per-box attribute holding each crop's class (default gesture)", "attribute",
+                     required=False, placeholder="gesture", metavar_text="NAME"),
+         FormatInput("class_map", "text", "Class map",
+                     "the crop class of each box class, e.g. hand_fist=fist,hand_palm=palm (wins over the "
+                     "attribute; unmapped boxes are dropped)", "class_map", required=False,
+                     placeholder="e.g. hand_fist=fist", check="core.datasets.class_map:class_map_problem",
+                     metavar_text="MAP")),
+        "core.datasets.detection_crops:plan_detection_crops_import"),
+    ImportFormat(
         "video_folders", "Video folders (one subfolder per action)", "video folders per action",
         "One subfolder per action class holding videos (wave/clip1.mp4) or frame folders "
         "(wave/clip1/rgb/000001.png). Each video becomes one clip of its class.",

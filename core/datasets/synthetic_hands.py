@@ -337,3 +337,20 @@ def generate_hands_video(path: str | Path, num_frames: int = 48, size: int = 128
     finally:
         writer.release()
     return out
+
+
+def import_sample_gestures(project, num_images: int = 200, size: int = 128, seed: int = 0, margin: float = 0.25,
+                           reporter=None):
+    """Generate `num_images` hand scenes and import the crop of every hand (its box grown by
+    `margin`, class from its gesture attribute) through the detection-crops importer: the gesture
+    family's built-in sample data, from the same generator as the detector's."""
+    from core.datasets.detection_crops import plan_detection_crops_import
+    from core.datasets.plan import commit_import
+    from core.jobs.reporter import NullReporter
+
+    reporter = reporter or NullReporter()
+    with tempfile.TemporaryDirectory(prefix="studio-gestures-") as tmp:
+        reporter.log(f"Generating {num_images} synthetic hand images ({size} px) and cutting their hands...")
+        ann = generate_hands(Path(tmp) / "hands", num_images, size=size, seed=seed)
+        plan = plan_detection_crops_import(ann, margin=margin, attribute=GESTURE_KEY, reporter=reporter)
+        return commit_import(project, plan, copy=True, reporter=reporter)

@@ -22,4 +22,5 @@ INFO = FamilyInfo(
     spec="core.families.detection.spec:DetectionSpec",
     cpu_profile="core.families.detection.spec:cpu_sized",
     demo="core.families.detection.demo:DEMO",
+    smoke_profile="core.families.detection.spec:smoke_sized",
 )

@@ -73,6 +73,12 @@ class Detection(Family):
     def weight_layout(self, spec: DetectionSpec) -> WeightLayout:
         return WeightLayout(heads=_HEADS[spec.model.architecture], backbone="backbone.body.")
 
+    def pruning_scope(self, model, spec: DetectionSpec):
+        """The backbone (ResNet body and FPN), see `core.families.fpn_pruning`."""
+        from core.families.fpn_pruning import fpn_backbone_scope
+
+        return fpn_backbone_scope(model, spec.data.image_size)
+
     # --- one inference path -------------------------------------------------------------------
     def graph(self, spec) -> GraphSpec:
         return GraphSpec(inputs=(post.INPUT_NAME,), outputs=post.OUTPUT_NAMES, dynamic_axes=post.DYNAMIC_AXES,

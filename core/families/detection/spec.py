@@ -103,3 +103,22 @@ def cpu_sized(spec: DetectionSpec) -> DetectionSpec:
     m.anchor_sizes = [16, 32, 64, 128, 256]
     spec.data.image_size = 128
     return spec
+
+
+def smoke_sized(spec: DetectionSpec) -> DetectionSpec:
+    """The CPU profile shrunk to train in seconds on 64 px sample data (tests, quick benchmarks)."""
+    spec = cpu_sized(spec)
+    spec.data.image_size = 64
+    m = spec.model
+    m.fpn_channels, m.box_head_dim, m.box_batch_size_per_im = 32, 64, 32
+    m.anchor_sizes = [8, 16, 32, 64, 128]
+    m.test_score_threshold, m.test_detections_per_image = 0.0, 4
+    m.rpn_pre_nms_top_n_train, m.rpn_post_nms_top_n_train = 100, 50
+    m.rpn_pre_nms_top_n_test, m.rpn_post_nms_top_n_test = 50, 20
+    t = spec.train
+    t.total_steps, t.batch_size, t.warmup_steps = 4, 2, 1
+    t.init_learning_rate, t.warmup_learning_rate = 0.01, 0.001
+    t.learning_rate_steps, t.learning_rate_decay_levels = [3], [0.1]
+    t.checkpoint_interval, t.log_interval, t.num_steps_per_eval = 2, 1, 0
+    spec.evaluate.batch_size = 4
+    return spec

@@ -69,14 +69,10 @@ class InstanceSegmentation(Family):
                             backbone="backbone.body.")
 
     def pruning_scope(self, model, spec):
-        """The backbone (ResNet body and FPN): the FPN's inner convolutions follow the pruned body's
-        outputs, and its output convolutions keep their width (the RPN and the RoI heads read them)."""
-        from core.optimize.prune import PruningScope
+        """The backbone (ResNet body and FPN), see `core.families.fpn_pruning`."""
+        from core.families.fpn_pruning import fpn_backbone_scope
 
-        size = spec.data.image_size
-        example = (torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(0)),)
-        return PruningScope(model.backbone, example, keep_width=list(model.backbone.fpn.layer_blocks.modules()),
-                            output_transform=lambda out: sum(v.sum() for v in out.values()))
+        return fpn_backbone_scope(model, spec.data.image_size)
 
     # --- one inference path -------------------------------------------------------------------
     def graph(self, spec) -> GraphSpec:
