@@ -139,11 +139,11 @@ def cascade(tmp_path_factory):
     create_run_from_spec(project, "g", spec)
     result = train_run(project, "g", RecordingReporter())
     assert result.status == "done", result
-    return tmp, project, detector
+    return tmp, project, detector, det_project
 
 
 def test_a_tiny_training_evaluates_and_writes_the_confusion_matrix(cascade):
-    tmp, project, _ = cascade
+    tmp, project, *_ = cascade
     code, out, err = studio("evaluate", project.root, "--run", "g")
     assert code == 0, err
     assert "accuracy" in out
@@ -158,7 +158,7 @@ def test_the_cascade_over_a_generated_video_writes_every_frame(cascade):
     from core.runtime import load_runner
     from core.runtime.cascade import CascadeRunner
 
-    tmp, project, detector = cascade
+    tmp, project, detector, _ = cascade
     gesture = project.run_dir("g") / "checkpoints" / "model.pt"
     video = generate_hands_video(tmp / "hands.mp4", num_frames=10, size=64)
     code, out, err = studio("infer", project.root, "--artifact", gesture, "--video", video, "--out", tmp / "out.mp4",
@@ -182,7 +182,7 @@ def test_a_missing_or_wrong_detector_is_a_sentence(cascade):
     from core.families import family_info, resolve
     from core.families.spec_lookup import default_spec_for
 
-    tmp, project, _ = cascade
+    tmp, project, *_ = cascade
     gesture = project.run_dir("g") / "checkpoints" / "model.pt"
     video = tmp / "still.mp4"
     writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 5.0, (64, 64))
@@ -198,3 +198,36 @@ def test_a_missing_or_wrong_detector_is_a_sentence(cascade):
         code, _, err = studio("infer", project.root, "--artifact", project.run_dir(name) / "checkpoints" / "model.pt",
                               "--video", video, "--out", tmp / f"{name}.mp4")
         assert code != 0 and sentence in err, err
+
+
+def test_cascade_evaluation_counts_found_named_and_both():
+    from core.evaluation.cascade import CascadeScore, LabeledFrame, score_frame
+    from core.predictions import Classification, Instances
+
+    frame = LabeledFrame("f", np.zeros((50, 50, 3), np.uint8), [(0, 0, 10, 10), (20, 20, 10, 10), (40, 0, 8, 8)],
+                         ["fist", "palm", "one"])
+    c = lambda label: Classification.from_scores(np.eye(2)[label], [7, 8])          # noqa: E731
+    pred = Instances(boxes=np.array([[0, 0, 10, 10], [21, 21, 31, 31], [0, 0, 9, 9], [40, 40, 45, 45]], np.float32),
+                     labels=np.ones(4, np.int64), scores=np.array([0.9, 0.8, 0.7, 0.95], np.float32),
+                     secondary=[c(0), c(0), c(1), c(1)])
+    score = CascadeScore()
+    score_frame(score, frame, pred, {7: "fist", 8: "palm"}, score_threshold=0.5, iou_threshold=0.5)
+    # box 0 -> fist (right), box 1 (IoU 0.68) -> fist (wrong), the duplicate of box 0 and the stray box match nothing
+    assert (score.truths, score.found, score.named) == (3, 2, 1)
+    assert score.metrics() == pytest.approx({"detection_recall": 2 / 3, "gesture_accuracy": 1 / 2,
+                                             "end_to_end_accuracy": 1 / 3})
+
+
+def test_the_cascade_is_evaluated_on_labeled_frames(cascade, tmp_path):
+    from core.evaluation.cascade import evaluate_cascade, labeled_frames
+    from core.runtime import load_runner
+
+    _, project, _, det_project = cascade
+    frames = labeled_frames(det_project, "val")
+    assert frames and all(len(f.boxes) == len(f.classes) for f in frames)
+    with load_runner(project.run_dir("g") / "checkpoints" / "model.pt") as runner:
+        metrics = evaluate_cascade(runner, frames, score_threshold=0.0, out_dir=tmp_path)
+    assert set(metrics) == {"detection_recall", "gesture_accuracy", "end_to_end_accuracy"}
+    assert metrics["end_to_end_accuracy"] <= min(metrics["detection_recall"], metrics["gesture_accuracy"]) + 1e-9
+    saved = json.loads((tmp_path / "cascade.json").read_text())
+    assert saved["truths"] == sum(len(f.boxes) for f in frames) and saved["metrics"] == metrics
