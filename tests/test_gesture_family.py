@@ -231,3 +231,34 @@ def test_the_cascade_is_evaluated_on_labeled_frames(cascade, tmp_path):
     assert metrics["end_to_end_accuracy"] <= min(metrics["detection_recall"], metrics["gesture_accuracy"]) + 1e-9
     saved = json.loads((tmp_path / "cascade.json").read_text())
     assert saved["truths"] == sum(len(f.boxes) for f in frames) and saved["metrics"] == metrics
+
+
+def test_a_gesture_project_round_trips_through_image_folders(tmp_path):
+    from core.datasets.synthetic_hands import import_sample_gestures
+    from core.project import Project, catalog
+    from core.setup.new_project import create_empty_project
+
+    with create_empty_project(tmp_path / "a", "gesture") as project:
+        import_sample_gestures(project, num_images=4, size=64, seed=2)
+        before = sorted(_class_sizes(project).items())
+    code, out, err = studio("data", "export", tmp_path / "a", "--format", "image_folders", tmp_path / "folders")
+    assert code == 0, err
+    assert "re-import it with --format image_folders" in out
+    assert studio("project", "new", tmp_path / "b", "--task", "gesture")[0] == 0
+    code, out, err = studio("data", "import", tmp_path / "b", "--format", "image_folders", "--images",
+                            tmp_path / "folders")
+    assert code == 0, err
+    with Project.open(tmp_path / "b") as project:
+        assert sorted(_class_sizes(project).items()) == before
+        assert sum(n for _, n in before) == len(catalog.images(project))
+
+
+def _class_sizes(project):
+    from collections import Counter
+
+    from core.project import catalog
+
+    cats = {c.id: c for c in catalog.categories(project)}
+    anns = catalog.annotations(project)
+    counts = Counter(a[0].category_id for a in anns.values() if a)
+    return {cats[k].name: v for k, v in counts.items()}

@@ -41,11 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--report-json", action="store_true", help="print the full report as JSON")
     imp.set_defaults(func=_import)
 
-    exp = dsub.add_parser("export", help="write the project's annotations as a COCO json or KITTI labels")
+    exp = dsub.add_parser("export", help="write the project's annotations as a COCO json, KITTI labels or image "
+                                         "folders per class")
     exp.add_argument("dir", help="the project folder")
-    exp.add_argument("--format", default="coco", choices=("coco", "kitti"),
-                     help="coco: one .json file; kitti: a folder, its label_2/ holding one .txt per image")
-    exp.add_argument("out", help="coco: the .json file to write; kitti: the folder to write label_2/ into")
+    exp.add_argument("--format", default="coco", choices=("coco", "kitti", "image_folders"),
+                     help="coco: one .json file; kitti: a folder, its label_2/ holding one .txt per image; "
+                          "image_folders: a folder with one subfolder of images per class")
+    exp.add_argument("out", help="coco: the .json file to write; kitti: the folder to write label_2/ into; "
+                                 "image_folders: the folder to write the class folders into")
     exp.add_argument("--split", choices=("train", "val", "test"), help="only this split (default: every image)")
     names = exp.add_mutually_exclusive_group()
     names.add_argument("--with-images", metavar="DIR",
@@ -112,6 +115,17 @@ def _export(args: argparse.Namespace) -> int:
     from core.datasets.kitti import export_kitti
 
     with Project.open(args.dir) as project:
+        if args.format == "image_folders":
+            from core.datasets.image_folders import export_image_folders
+
+            if args.with_images or args.images_root:
+                raise DataError("An image_folders export always copies the images; it takes no --with-images or "
+                                "--images-root.")
+            summary = export_image_folders(project, args.out, split=args.split)
+            print(f"Wrote {summary['images']} image(s) into {summary['path']}, one folder per class "
+                  f"({', '.join(summary['classes']) or 'none'}); re-import it with --format image_folders --images "
+                  f"{summary['path']}.")
+            return 0
         if args.format == "kitti":
             summary = export_kitti(project, args.out, split=args.split, images_root=args.images_root,
                                    with_images=args.with_images)
