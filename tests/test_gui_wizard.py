@@ -261,9 +261,17 @@ def test_the_weights_list_offers_a_recent_projects_checkpoint(qtbot, window, tmp
     assert f"pretrained: {checkpoint}" in wiz.review_page.editor.toPlainText()
 
 
-def test_family_without_trainer_ends_at_create_project(qtbot, window, tmp_path):
+def test_family_without_trainer_ends_at_create_project(qtbot, window, tmp_path, monkeypatch):
+    import dataclasses
+
     from data_fixtures import write_png
 
+    from core import families
+
+    infos = {i.name: i for i in families.family_infos()}    # gesture as it was before it could train
+    infos["gesture"] = dataclasses.replace(infos["gesture"], implementation=None, spec=None, sample_data=None,
+                                           import_formats=("image_folders",))
+    monkeypatch.setattr(families, "_all", lambda: infos)
     for cls, seeds in (("palm", (1, 2)), ("fist", (3, 4))):
         for s in seeds:
             write_png(tmp_path / "gestures" / cls / f"{s}.png", 16, 16, seed=s)

@@ -214,7 +214,7 @@ def test_the_sample_choice_runs_the_familys_sample_importer(tmp_path, monkeypatc
     assert infos["instance_segmentation"].sample_data == "core.datasets.sample:import_sample_data"
     infos["gesture"] = dataclasses.replace(infos["gesture"], sample_data="test_import_formats:fake_sample_data")
     monkeypatch.setattr(families, "_all", lambda: infos)
-    assert options_for(infos["gesture"]) == ["image_folders", "sample", "skip"]
+    assert options_for(infos["gesture"]) == ["image_folders", "detection_crops", "sample", "skip"]
     CALLS.clear()
     result = create_project(NewProjectRequest(tmp_path / "g", "gesture", "g",
                                               DataSource("sample", sample_images=4, sample_size=16, val_fraction=0.5)))
