@@ -19,4 +19,5 @@ INFO = FamilyInfo(
     spec="core.families.gesture.spec:GestureSpec",
     cpu_profile="core.families.gesture.spec:cpu_sized",
     smoke_profile="core.families.gesture.spec:smoke_sized",
+    demo="core.families.gesture.demo:DEMO",
 )

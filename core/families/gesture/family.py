@@ -4,7 +4,7 @@ default), cascaded after a hand detector (`spec.model.detector`, `Family.stages`
 Samples are crops (`info.sample_kind`): each annotated box cut with `data.crop_margin`; crops
 imported from detection boxes (`core.datasets.detection_crops`) and image folders are whole-image
 boxes, so they are used as they are. The graph takes float RGB in [0, 1] (B, 3, S, S), normalizes
-inside and returns softmax scores; post-processing is `Classification.from_scores`.
+inside (`Classifier`) and returns softmax scores; post-processing is `Classification.from_scores`.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from core.project import catalog
 
 _MEAN = (0.485, 0.456, 0.406)
 _STD = (0.229, 0.224, 0.225)
-_HEADS = {"resnet18": ("fc.",), "resnet34": ("fc.",), "mobilenet_v3": ("classifier.3.",)}
+_HEADS = {"resnet18": ("net.fc.",), "resnet34": ("net.fc.",), "mobilenet_v3": ("net.classifier.3.",)}
 
 
 def to_input(image_rgb: np.ndarray, size: int) -> np.ndarray:
@@ -39,26 +39,33 @@ def to_input(image_rgb: np.ndarray, size: int) -> np.ndarray:
     return np.ascontiguousarray(resized.transpose(2, 0, 1), dtype=np.float32) / 255.0
 
 
-def build_classifier(backbone: str, classes: int) -> nn.Module:
-    from torchvision import models
+class Classifier(nn.Module):
+    """A torchvision classifier (`net`) that takes RGB in [0, 1] and normalizes inside (ImageNet
+    statistics), returning logits: training, the graph and every export share the one normalization."""
 
-    if backbone == "mobilenet_v3":
-        return models.mobilenet_v3_small(weights=None, num_classes=classes)
-    return getattr(models, backbone)(weights=None, num_classes=classes)
+    def __init__(self, backbone: str, classes: int) -> None:
+        super().__init__()
+        from torchvision import models
+
+        self.net = (models.mobilenet_v3_small(weights=None, num_classes=classes) if backbone == "mobilenet_v3"
+                    else getattr(models, backbone)(weights=None, num_classes=classes))
+        self.register_buffer("mean", torch.tensor(_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(_STD).view(1, 3, 1, 1), persistent=False)
+
+    def forward(self, image):
+        return self.net((image - self.mean) / self.std)
 
 
 class ClassifierGraph(nn.Module):
-    """image (B, 3, S, S) in [0, 1] -> scores (B, classes), normalized inside."""
+    """image (B, 3, S, S) in [0, 1] -> scores (B, classes)."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model
-        self.register_buffer("mean", torch.tensor(_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(_STD).view(1, 3, 1, 1), persistent=False)
         self.train(model.training)
 
     def forward(self, image):
-        return torch.softmax(self.model((image - self.mean) / self.std), dim=1)
+        return torch.softmax(self.model(image), dim=1)
 
 
 class CropDataset(Dataset):
@@ -113,16 +120,15 @@ class Gesture(Family):
         return torch.stack(images), torch.tensor(labels, dtype=torch.int64)
 
     def build_model(self, spec: GestureSpec, categories: Sequence) -> nn.Module:
-        return build_classifier(spec.model.backbone, len(categories))
+        return Classifier(spec.model.backbone, len(categories))
 
     def training_losses(self, model, batch, device) -> dict[str, torch.Tensor]:
         images, labels = batch
-        images = (images.to(device) - torch.tensor(_MEAN, device=device).view(1, 3, 1, 1)) / \
-            torch.tensor(_STD, device=device).view(1, 3, 1, 1)
-        return {"loss_ce": nn.functional.cross_entropy(model(images), labels.to(device))}
+        return {"loss_ce": nn.functional.cross_entropy(model(images.to(device)), labels.to(device))}
 
     def weight_layout(self, spec: GestureSpec) -> WeightLayout:
-        return WeightLayout(heads=_HEADS[spec.model.backbone])
+        return WeightLayout(heads=_HEADS[spec.model.backbone], backbone="net.",
+                            backbone_skip=("fc.", "classifier.3."))
 
     # --- one inference path -------------------------------------------------------------------
     def graph(self, spec) -> GraphSpec:
