@@ -142,6 +142,7 @@ def cascade(tmp_path_factory):
     return tmp, project, detector, det_project
 
 
+@pytest.mark.slow
 def test_a_tiny_training_evaluates_and_writes_the_confusion_matrix(cascade):
     tmp, project, *_ = cascade
     code, out, err = studio("evaluate", project.root, "--run", "g")
@@ -152,6 +153,7 @@ def test_a_tiny_training_evaluates_and_writes_the_confusion_matrix(cascade):
     assert pictures and list(eval_dir.rglob("confusion.csv"))
 
 
+@pytest.mark.slow
 def test_the_cascade_over_a_generated_video_writes_every_frame(cascade):
     from core.datasets.synthetic_hands import generate_hands_video
     from core.predictions import Classification, Instances
@@ -176,11 +178,11 @@ def test_the_cascade_over_a_generated_video_writes_every_frame(cascade):
         assert all(isinstance(c, Classification) for c in pred.secondary)
 
 
+@pytest.mark.slow
 def test_a_missing_or_wrong_detector_is_a_sentence(cascade):
-    from core.setup.new_run import create_run_from_spec
-    from core.training.trainer import train_run
-    from core.families import family_info, resolve
-    from core.families.spec_lookup import default_spec_for
+    import re
+
+    from core.models.checkpoint import load_checkpoint, write_checkpoint
 
     tmp, project, *_ = cascade
     gesture = project.run_dir("g") / "checkpoints" / "model.pt"
@@ -191,12 +193,12 @@ def test_a_missing_or_wrong_detector_is_a_sentence(cascade):
     writer.release()
     for name, detector, sentence in (("lost", tmp / "gone.pt", "which does not exist"),
                                      ("wrong", gesture, "does not find boxes to classify; choose a detector")):
-        spec = resolve(family_info("gesture").smoke_profile)(default_spec_for("gesture", "cpu"))
-        spec.model.detector, spec.train.total_steps = str(detector), 1
-        create_run_from_spec(project, name, spec)
-        train_run(project, name, RecordingReporter())
-        code, _, err = studio("infer", project.root, "--artifact", project.run_dir(name) / "checkpoints" / "model.pt",
-                              "--video", video, "--out", tmp / f"{name}.mp4")
+        payload = load_checkpoint(gesture)          # the same classifier, its spec naming another detector
+        payload["spec"], n = re.subn(r"(?m)^(\s*detector:).*$", lambda m: f"{m.group(1)} '{detector}'", payload["spec"])
+        assert n == 1
+        artifact = write_checkpoint(tmp / f"{name}.pt", payload)
+        code, _, err = studio("infer", project.root, "--artifact", artifact, "--video", video, "--out",
+                              tmp / f"{name}.mp4")
         assert code != 0 and sentence in err, err
 
 
@@ -218,6 +220,7 @@ def test_cascade_evaluation_counts_found_named_and_both():
                                              "end_to_end_accuracy": 1 / 3})
 
 
+@pytest.mark.slow
 def test_the_cascade_is_evaluated_on_labeled_frames(cascade, tmp_path):
     from core.evaluation.cascade import evaluate_cascade, labeled_frames
     from core.runtime import load_runner

@@ -282,7 +282,7 @@ def test_family_without_trainer_ends_at_create_project(qtbot, window, tmp_path, 
     assert [k for k, b in page.buttons.items() if not b.isHidden()] == ["image_folders", "skip"]
     page.forms["image_folders"].fields["images"].setText(str(tmp_path / "gestures"))
     click(qtbot, page.check_button)
-    qtbot.waitUntil(lambda: page.message.kind == "ok")
+    qtbot.waitUntil(lambda: page.message.kind == "ok", timeout=60_000)   # the check plans in a child process
     page.val.setValue(25)
     go_next(qtbot, wiz)
     assert wiz.currentPage() is wiz.review_page     # no model step
