@@ -292,3 +292,27 @@ def test_a_torchvision_resnet_file_loads_under_the_classifier_and_the_graph_norm
     scores = family.graph_module(model, spec)(x)
     normalized = (x - torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)) / torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
     assert torch.allclose(scores, torch.softmax(model.net(normalized), 1), atol=1e-6)
+
+
+def test_class_balanced_sampling_draws_each_class_about_equally(tmp_path):
+    from collections import Counter
+
+    from core.families.gesture.family import CropDataset
+    from core.project.samples import CropSample
+
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((8, 8, 3), np.uint8))
+    samples = [CropSample(i, 1, str(tmp_path / "a.png"), 8, 8, (0, 0, 8, 8), 1 if i < 18 else 2, "train")
+               for i in range(20)]                                        # 18 of class 1, 2 of class 2
+
+    class Root:
+        @staticmethod
+        def resolve(path):
+            return path
+
+    def drawn(balanced: bool) -> Counter:
+        data = CropDataset(Root, samples, 8, 0.0, {1: 0, 2: 1}, train=True, flip=0.0, balanced=balanced)
+        return Counter(int(data[(k % 20, 1000 + k)][1]) for k in range(400))
+
+    plain, balanced = drawn(False), drawn(True)
+    assert plain == {0: 360, 1: 40}                    # the index decides: class 1 nine times as often
+    assert abs(balanced[0] - balanced[1]) < 80 and balanced[0] + balanced[1] == 400
