@@ -187,6 +187,7 @@ def trained(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)   # its fixture trains 120 steps; past 600 s on a machine at load 15
 def test_evaluation_equals_pycocotools_and_voc_called_directly(trained):
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
@@ -211,6 +212,7 @@ def test_evaluation_equals_pycocotools_and_voc_called_directly(trained):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)   # its fixture trains 120 steps; past 600 s on a machine at load 15
 def test_the_onnx_export_scores_the_same_as_pytorch_and_runs_over_a_video(trained):
     from core.datasets.synthetic_hands import generate_hands_video
 
