@@ -93,11 +93,21 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
         return last
 
     prepare_out_dir(out)
+    # a cascade's earlier stages (a hand detector before the gesture classifier): each is its own
+    # family's demo in a subfolder, and this demo's data and spec see their reports
+    before: dict[str, Any] = {}
+    for name, first_task in getattr(demo, "runs_after", ()):
+        done = stage(name)
+        first_config = (getattr(config, "before", None) or {}).get(name)     # default: its quick or full
+        before[name] = run_demo(out / name, quick=config.name == "quick", on_event=on_event, config=first_config,
+                                runner=runner, task=first_task)
+        done()
+    extra = {"before": before} if before else {}
     project_dir = out / "project"
     done = stage("data")
     with Project.create(project_dir, task, name="demo") as project:
-        data = demo.prepare(project, config)
-        create_run_from_spec(project, "demo", demo.spec(config))
+        data = demo.prepare(project, config, **extra)
+        create_run_from_spec(project, "demo", demo.spec(config, **extra))
     done()
 
     done = stage("train")
@@ -115,7 +125,11 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
                    out=str(out / "annotated.mp4"))
     done()
 
-    m = evaluated["metrics"]
+    m = dict(evaluated["metrics"])
+    if before:
+        done = stage("cascade")
+        m.update(_cascade_metrics(demo, before, Path(exported["artifact"]), out))
+        done()
     report = {
         "task": task,
         "config": config.name,
@@ -132,10 +146,26 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "processor": platform.processor() or platform.machine()},
     }
+    if before:
+        report["before"] = {k: {"metrics": v["metrics"], "timings": v["timings"]} for k, v in before.items()}
     report["summary"] = demo.describe(report)
     atomic_write_text(out / "report.json", json.dumps(report, indent=2))
     atomic_write_text(out / "report.md", render_markdown(report))
     return report
+
+
+def _cascade_metrics(demo, before: dict[str, Any], artifact: Path, out: Path) -> dict[str, float]:
+    """The cascade scored on the first stage's held-out frames (their boxes carry this stage's
+    class in `demo.cascade_attribute`), see `core.evaluation.cascade`."""
+    from core.evaluation.cascade import evaluate_cascade, labeled_frames
+    from core.project import Project
+    from core.runtime import load_runner
+
+    first = before[demo.runs_after[0][0]]
+    with Project.open(first["artifacts"]["project"]) as project:
+        frames = labeled_frames(project, "val", demo.cascade_attribute)
+    with load_runner(artifact) as runner:
+        return evaluate_cascade(runner, frames, score_threshold=demo.cascade_score, out_dir=out)
 
 
 def render_markdown(r: dict[str, Any]) -> str:

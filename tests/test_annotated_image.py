@@ -114,3 +114,23 @@ def test_video_frames_frame_folders_and_unreadable_files(qtbot, tmp_path):
     wait_drawn(qtbot, view, 7)
     assert view.scene.error == f"The image file {tmp_path / 'gone.png'} is missing."
     assert view.render_image().width() == 30             # the annotations still have their canvas
+
+
+def test_an_ignore_region_of_every_class_is_grey_hatched_and_named_ignore(qtbot):
+    """KITTI DontCare / labelme __ignore__: no category, iscrowd 1, a box only — drawn as its box, hatched."""
+    from studio.ui.annotation_doc import IGNORE_RGB
+
+    doc = ImageDoc(None, W, H, [Annotation(None, 1, None, (4, 6, 20, 10), iscrowd=1)], {}, image_id=1,
+                   frame=np.full((H, W, 3), 90, np.uint8))
+    (mask,) = prepare(doc).masks
+    assert (mask.x, mask.y, mask.image.width(), mask.image.height()) == (4, 6, 20, 10)
+    px = [mask.image.pixelColor(x, 0) for x in range(6)]
+    assert {c.alpha() for c in px} == set(HATCH_ALPHA)                     # stripes, not a flat fill
+    assert (px[0].red(), px[0].green(), px[0].blue()) == IGNORE_RGB
+    assert doc.category_name(None) == "ignore" and class_rgb(None) == IGNORE_RGB
+    view = AnnotatedImage()
+    qtbot.addWidget(view)
+    view.show_document(doc)
+    wait_drawn(qtbot, view)
+    (group,) = view.scene.items_of
+    assert group.tag.text == "ignore" and group.mask is not None and group.crowd

@@ -218,7 +218,7 @@ def test_same_source_names_from_two_imports_never_collide(tmp_path):
 def test_a_failed_copy_leaves_the_folder_as_it_was(tmp_path, synthetic, monkeypatch):
     import shutil
 
-    import core.datasets.coco as coco
+    import core.datasets.export_names as export_names
 
     with Project.create(tmp_path / "a", "instance_segmentation") as a:
         commit_import(a, plan_coco_import(synthetic))
@@ -233,7 +233,7 @@ def test_a_failed_copy_leaves_the_folder_as_it_was(tmp_path, synthetic, monkeypa
                 raise OSError(28, "No space left on device")
             return shutil.copyfile(src, dst)
 
-        monkeypatch.setattr(coco.shutil, "copyfile", flaky)
+        monkeypatch.setattr(export_names.shutil, "copyfile", flaky)
         with pytest.raises(DataError, match=f"Could not copy the images into {target}: No space left on device"):
             export_coco(a, tmp_path / "export" / "a.json", with_images=target)
         assert [p.name for p in target.iterdir()] == ["keep.txt"] and not (tmp_path / "export" / "a.json").exists()

@@ -106,3 +106,27 @@ def test_a_demo_stage_that_stopped_ends_the_demo(tmp_path):
         run_demo(tmp_path / "demo", config=TINY, runner=runner)
     assert calls == ["train"]
     assert not (tmp_path / "demo" / "report.json").exists()
+
+
+@pytest.mark.slow
+def test_the_gesture_demo_trains_both_stages_and_scores_the_cascade(tmp_path):
+    from core.families.detection.demo import DemoConfig as DetectionConfig
+    from core.families.gesture.demo import DemoConfig as GestureConfig
+
+    detector = DetectionConfig("tiny", train_images=8, val_images=4, image_size=64, total_steps=4, batch_size=2,
+                               warmup_steps=1, init_learning_rate=0.01, learning_rate_steps=(3,),
+                               learning_rate_decay_levels=(0.1,), checkpoint_interval=2, num_steps_per_eval=0,
+                               video_frames=3)
+    tiny = GestureConfig("tiny", scenes=12, val_fraction=0.25, crop_margin=0.25, image_size=32, total_steps=4,
+                         batch_size=4, warmup_steps=1, init_learning_rate=0.01, learning_rate_steps=(3,),
+                         learning_rate_decay_levels=(0.1,), video_frames=4, before={"detector": detector})
+    out = tmp_path / "demo"
+    report = run_demo(out, config=tiny, task="gesture")
+    saved = json.loads((out / "report.json").read_text())
+    assert saved["task"] == "gesture" and saved["report_metrics"][0] == ["accuracy", "gesture accuracy"]
+    assert {"detection_recall", "gesture_accuracy", "end_to_end_accuracy"} <= set(saved["metrics"]["all"])
+    assert saved["before"]["detector"]["metrics"]["all"]["AP"] is not None
+    assert (out / "detector" / "report.json").exists() and (out / "cascade.json").exists()
+    assert set(saved["timings"]) >= {"detector", "data", "train", "evaluate", "export", "infer", "cascade"}
+    cap = cv2.VideoCapture(report["artifacts"]["video"])
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 4

@@ -5,6 +5,7 @@ import json
 import os
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QMessageBox
 
 from conftest import create_run, tiny_spec
@@ -165,3 +166,19 @@ def test_empty_project_says_how_to_start(qtbot, make_seg_project):
     page = _page(qtbot, make_seg_project(num_images=6).root)
     assert page.table.rowCount() == 0 and page.empty.isVisible()
     assert "Train page" in page.empty.text()
+
+
+def test_one_selected_run_shows_its_confusion_matrix_picture(qtbot, make_seg_project):
+    from core.metrics.classification_report import classification_report, write_confusion
+
+    project = _project(make_seg_project)
+    _, png = write_confusion(classification_report([(1, 1), (1, 2), (2, 2)], {1: "fist", 2: "palm"}),
+                             project.run_dir("a") / "eval")
+    page = _page(qtbot, project.root)
+    cmp = page.compare
+    page.table.select_names({"a"})
+    assert cmp.confusion.isVisibleTo(page) and cmp.confusion.pixmap().size().width() == QPixmap(str(png)).width()
+    page.table.select_names({"b"})                    # no evaluation picture
+    assert not cmp.confusion.isVisibleTo(page)
+    page.table.select_names({"a", "b"})               # comparing two: no single matrix to show
+    assert not cmp.confusion.isVisibleTo(page)

@@ -49,7 +49,7 @@ def test_the_cli_takes_exactly_the_registry_formats_of_each_family(tmp_path, tas
     parser = cli_import_parser()
     assert tuple(import_action(parser, "--format").choices) == tuple(FORMATS)
     for name in input_names():                       # a flag per input the registry names
-        assert import_action(parser, f"--{name}").help
+        assert import_action(parser, formats.cli_flag(name)).help
     info = families.family_info(task)
     with Project.create(tmp_path / task, task) as project:
         root = str(project.root)
@@ -107,6 +107,40 @@ def test_the_wizard_offers_the_registry_formats_and_the_familys_sample_data(qtbo
     assert page.forms["kitti"].fields["labels"].text() == str(tmp_path / "label_2")
 
 
+def test_the_class_map_options_reach_the_planner_from_the_dialog_and_the_wizard(qtbot, tmp_path):
+    """The class map is a text option and --unmapped a choice, beside the paths, in every form."""
+    from studio.ui.import_dialog import ImportDialog
+    from studio.wizard.import_sources import FormatForm
+
+    images, labels = tmp_path / "image_2", tmp_path / "label_2"
+    write_png(images / "a.png", 40, 30)
+    labels.mkdir()
+    (labels / "a.txt").write_text("Car 0 0 0 1 1 20 20 0 0 0 0 0 0 0\nTram 0 0 0 2 2 9 9 0 0 0 0 0 0 0\n")
+    with Project.create(tmp_path / "p", "detection") as project:
+        root = project.root
+    dialog = ImportDialog(root, ("kitti",))
+    qtbot.addWidget(dialog)
+    dialog.set_value("images", str(images))
+    dialog.set_value("class_map", "Car=vehicle,Car")
+    dialog.check()
+    assert dialog.error.text() == ("The class map rule 'Car' is not SOURCE=TARGET (e.g. Car=vehicle, or *=hand for "
+                                   "every class).") and dialog.task is None     # refused before anything runs
+    dialog.set_value("class_map", "Car=vehicle")
+    dialog.set_value("unmapped", "drop")
+    assert FORMATS["kitti"].kwargs(dialog.values()) == {"images_dir": str(images), "labels_dir": str(labels),
+                                                        "class_map": "Car=vehicle", "unmapped": "drop"}
+    dialog.check()
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=60_000)
+    assert [c.name for c in dialog.plan.categories] == ["vehicle"] and len(dialog.plan.annotations) == 1
+    form = FormatForm(FORMATS["kitti"])
+    qtbot.addWidget(form)
+    form.fields["images"].setText(str(images))
+    form.fields["class_map"].setText("*=hand")
+    assert form.kwargs()["class_map"] == "*=hand" and form.kwargs()["unmapped"] == "keep"
+    form.fields["class_map"].setText("=")
+    assert "needs a class on both sides" in form.problem()
+
+
 def test_a_new_format_is_one_entry(tmp_path, monkeypatch, qtbot):
     from studio.ui.import_dialog import ImportDialog
     from studio.wizard.import_sources import make_forms
@@ -145,7 +179,8 @@ def test_inputs_say_what_is_missing_or_wrong(tmp_path):
     (tmp_path / "label_2").mkdir()
     assert kitti.guess("labels", {"images": str(tmp_path / "image_2")}) == str(tmp_path / "label_2")
     coco = FORMATS["coco"]
-    assert coco.kwargs({"annotations": " a.json "}) == {"annotations_file": "a.json", "images_dir": None}
+    assert coco.kwargs({"annotations": " a.json "}) == {"annotations_file": "a.json", "images_dir": None,
+                                                        "class_map": None, "unmapped": "keep"}
     assert coco.problem({"annotations": str(tmp_path)}) == f"The annotations file {tmp_path} does not exist (it is a folder)."
 
 
@@ -180,7 +215,7 @@ def test_the_sample_choice_runs_the_familys_sample_importer(tmp_path, monkeypatc
     infos["gesture"] = dataclasses.replace(infos["gesture"], sample_data="test_import_formats:fake_sample_data")
     infos["pose"] = dataclasses.replace(infos["pose"], sample_data=None)      # a family that brings none
     monkeypatch.setattr(families, "_all", lambda: infos)
-    assert options_for(infos["gesture"]) == ["image_folders", "sample", "skip"]
+    assert options_for(infos["gesture"]) == ["image_folders", "detection_crops", "sample", "skip"]
     CALLS.clear()
     result = create_project(NewProjectRequest(tmp_path / "g", "gesture", "g",
                                               DataSource("sample", sample_images=4, sample_size=16, val_fraction=0.5)))

@@ -57,16 +57,78 @@ def test_boxes_and_categories_are_imported(project, tmp_path):
     assert (imgs["000000.png"].width, imgs["000000.png"].height) == (W, H)
 
 
-def test_dont_care_is_ignored_and_reported_once(tmp_path):
+def test_dont_care_rows_become_ignore_regions_not_a_class(project, tmp_path):
     images, labels = kitti(tmp_path / "k", {
-        "a": [line("DontCare", 1, 1, 5, 5), line("Car", 2, 2, 9, 9), line("DontCare", 6, 6, 9, 9)],
+        "a": [line("DontCare", 1, 1, 5, 5), line("Car", 2, 2, 9, 9), line("DontCare", 6, 6, 60, 9)],
         "b": [line("DontCare", 1, 1, 5, 5)]})
+    plan = plan_kitti_import(images, labels, class_map="*=hand")    # no rule maps DontCare
+    assert [c.name for c in plan.categories] == ["hand"]
+    ignore = [a for a in plan.annotations if a.category_id is None]
+    assert len(ignore) == 3 and all(a.iscrowd == 1 and a.seg_kind is None for a in ignore)
+    assert ignore[1].bbox == (6.0, 6.0, 42.0, 3.0)                  # clipped to the 48 px wide image
+    assert plan.report.find("label_2/a.txt:3")[0].action == "repaired"
+    result = commit_import(project, plan)
+    assert (result.annotations, result.ignore_regions) == (4, 3)
+    assert [c.name for c in catalog.categories(project)] == ["hand"]
+    stored = [a for group in catalog.annotations(project).values() for a in group]
+    assert sorted((a.category_id is None, a.iscrowd) for a in stored) == [(False, 0)] + [(True, 1)] * 3
+
+
+def test_sixteen_columns_and_wrong_column_counts(tmp_path):
+    images, labels = kitti(tmp_path / "k", {"x": [
+        line("Car", 1, 1, 9, 9, score=0.87),                 # 16 columns: a results file's score, not stored
+        line("Car", 1, 1, 9, 9) + " 0.5 7",                  # 17
+        " ".join(line("Car", 1, 1, 9, 9).split()[:14]),      # 14
+        "Car",                                               # 1
+        line("Car", 1, 1, 9, 9, score="high")]})             # a score that is not a number
     plan = plan_kitti_import(images, labels)
-    assert [c.name for c in plan.categories] == ["Car"]
-    assert len(plan.annotations) == 1
-    (item,) = plan.report.find("DontCare")
-    assert item.action == "skipped" and "3 DontCare region(s) in 2 file(s)" in item.reason
-    assert "label_2/a.txt:1" in item.reason
+    assert len(plan.annotations) == 1 and plan.annotations[0].bbox == (1.0, 1.0, 8.0, 8.0)
+    bad = {i.what: i.reason for i in plan.report.of("skipped")}
+    assert bad["label_2/x.txt:2"].startswith("Skipped because it has 17 fields; KITTI lines have 15")
+    assert "it has 14 fields" in bad["label_2/x.txt:3"] and "it has 1 fields" in bad["label_2/x.txt:4"]
+    assert "'high' is not a number" in bad["label_2/x.txt:5"]
+
+
+def test_an_unknown_class_is_kept_or_dropped_as_asked(tmp_path):
+    labels_of = {"a": [line("Car", 1, 1, 9, 9), line("Tram", 10, 1, 19, 9)], "b": [line("Van", 2, 2, 8, 8)]}
+    images, labels = kitti(tmp_path / "k", labels_of)
+    kept = plan_kitti_import(images, labels, class_map="Car=vehicle,Van=vehicle")
+    assert [c.name for c in kept.categories] == ["Tram", "vehicle"]
+    assert sorted(kept.categories[a.category_id].name for a in kept.annotations) == ["Tram", "vehicle", "vehicle"]
+    assert "Mapped to 'vehicle' by the class map (1 annotation(s))" in kept.report.find("class Car")[0].reason
+    dropped = plan_kitti_import(images, labels, class_map="Car=vehicle,Van=vehicle", unmapped="drop")
+    assert [c.name for c in dropped.categories] == ["vehicle"] and len(dropped.annotations) == 2
+    (item,) = dropped.report.find("class Tram")
+    assert item.action == "skipped" and "Dropped with its 1 annotation(s): no class map rule names it" in item.reason
+    typo = plan_kitti_import(images, labels, class_map="Cars=vehicle")
+    assert "No class of the data is named 'Cars'" in typo.report.find("class map rule Cars=vehicle")[0].reason
+
+
+def test_the_class_map_merges_everything_into_one_class_or_into_ignore_regions(project, tmp_path):
+    images, labels = kitti(tmp_path / "k", {"a": [line("Car", 1, 1, 9, 9), line("Misc", 10, 1, 19, 9),
+                                                  line("Pedestrian", 20, 1, 29, 9)]})
+    plan = plan_kitti_import(images, labels, class_map="Misc=DontCare, *=hand")
+    assert [c.name for c in plan.categories] == ["hand"]
+    assert sorted((a.category_id, a.iscrowd) for a in plan.annotations if a.category_id is not None) == [(0, 0)] * 2
+    assert [a.bbox for a in plan.annotations if a.category_id is None] == [(10.0, 1.0, 9.0, 8.0)]
+    commit_import(project, plan)
+    assert [c.name for c in catalog.categories(project)] == ["hand"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Car", "is not SOURCE=TARGET"), ("Car=", "needs a class on both sides"), ("Car=a,Car=b", "both 'a' and 'b'"),
+    ("DontCare=hand", "marks ignore regions, not a class"), ("Car=*", "'*' may only stand on the left"),
+])
+def test_a_bad_class_map_is_refused_with_a_sentence_before_reading(tmp_path, text, message):
+    from core.datasets.formats import import_format
+
+    with pytest.raises(DataError, match=message):
+        plan_kitti_import(tmp_path / "missing", tmp_path / "missing", class_map=text)
+    images, labels = kitti(tmp_path / "k", {"a": []})
+    fmt = import_format("kitti")
+    assert message.replace("\\", "") in fmt.problem({"images": str(images), "labels": str(labels), "class_map": text})
+    assert "must be one of keep, drop" in fmt.problem({"images": str(images), "labels": str(labels),
+                                                       "unmapped": "maybe"})
 
 
 def test_malformed_lines_are_named_by_file_and_line(tmp_path):
@@ -151,7 +213,10 @@ def test_cli_imports_kitti(project, tmp_path, capsys):
     images, labels = kitti(tmp_path / "k", {"a": [line("Car", 1, 1, 9, 9)]})
     root = project.root
     project.close()
-    assert data_cli("import", str(root), "--format", "kitti", "--images", str(images), "--labels", str(labels)) == 0
-    assert "Imported 1 image(s)" in capsys.readouterr().out
+    assert data_cli("import", str(root), "--format", "kitti", "--images", str(images), "--labels", str(labels),
+                    "--class-map", "Car=vehicle", "--unmapped", "drop") == 0
+    out = capsys.readouterr().out
+    assert "repaired: class Car: Mapped to 'vehicle' by the class map" in out
+    assert "Imported 1 image(s) and 1 annotation(s)" in out and "categories new: vehicle" in out
     with pytest.raises(DataError, match=r"needs --images DIR and --labels DIR; missing: --labels \(the folder"):
         data_cli("import", str(root), "--format", "kitti", "--images", str(images))

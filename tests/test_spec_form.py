@@ -51,7 +51,10 @@ def _type_text(qtbot, widget, text):
 
 
 def test_widgets_match_the_fields_for_any_spec_class(qtbot):
-    for cls in (TinySpec, InstanceSegmentationSpec):
+    from core.families.detection.spec import DetectionSpec
+    from core.families.gesture.spec import GestureSpec
+
+    for cls in (TinySpec, InstanceSegmentationSpec, DetectionSpec, GestureSpec):
         form = SpecForm(cls)
         qtbot.addWidget(form)
         infos = _all_fields(cls)
@@ -69,6 +72,7 @@ def test_widgets_match_the_fields_for_any_spec_class(qtbot):
                     assert w.minimum() == info.min
                 if info.max is not None:
                     assert w.maximum() == info.max
+        assert form.spec() == cls()                  # the defaults come back as they went in
     form = SpecForm(InstanceSegmentationSpec)
     qtbot.addWidget(form)
     assert form.tabs.count() == 5   # train, data, model, evaluate, export

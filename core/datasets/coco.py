@@ -4,9 +4,15 @@ Import (`plan_coco_import`): image `file_name`s are resolved against `images_dir
 JSON's folder); absolute file_names are used as they are. Category ids may have gaps or start
 at 0: each keeps its id as `source_id` and the project gives it its own id (contiguous training
 ids come from `core.datasets.plan.training_label_map`). Polygons, RLE with a counts list or a
-compressed string, `iscrowd` and keypoints are kept; keys Studio does not know are ignored.
-Every problem becomes a report item (see `core.datasets.report` for the actions); keypoints and
-their categories' schemas are checked by `core.datasets.keypoint_checks`.
+compressed string, `iscrowd` and keypoints are kept, and so is an annotation's ``attributes``
+object (CVAT's convention; stored as the annotation's `extra`); keys Studio does not know are
+ignored. Every problem becomes a report item (see `core.datasets.report` for the actions).
+Categories that are not classes: one named ``__ignore__`` or ``DontCare`` holds ignore regions
+of every class (its annotations become class-less crowd regions; it is how the export writes
+them), and a background-named one (``_background_``, which labelme2coco writes as id 0) with no
+annotations is reported and not created. A class map (`core.datasets.class_map`) renames,
+merges or drops the rest. Keypoints and their
+categories' schemas are checked by `core.datasets.keypoint_checks`.
 
 Export (`export_coco`): by default each `file_name` is the name the image came with (the
 images table keeps it as its source named it, e.g. ``JPEGImages/2011_000003.jpg``), so the file
@@ -18,16 +24,15 @@ source name, made relative and safe, with ``_1``, ``_2``... added to a name an e
 took (`core.datasets.plan.unique_media_path`, the rule the importer uses for the project's
 media). With ``images_root=ROOT`` the names are the stored files' paths relative to ROOT. The
 JSON is written last and atomically; copied images go through a staging folder, so a failure
-leaves DIR as it was. Category and image ids are the source ids when those are present and
-unique, else project ids; ``info["studio"]`` records how the names were made.
+leaves DIR as it was (the naming rules are `core.datasets.export_names`'). Category and image
+ids are the source ids when those are present and unique, else project ids; class-less ignore
+regions go under an added ``__ignore__`` category with iscrowd 1; ``info["studio"]`` records how
+the names were made.
 """
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -35,7 +40,9 @@ from typing import Any
 from core.datasets import masks
 from core.datasets.keypoint_checks import category_schema, check_keypoints, describe, same_names
 from core.datasets.masks import SegmentationError
-from core.datasets.plan import ImportPlan, PlannedCategory, PlannedImage, unique_media_path
+from core.datasets.export_names import export_names
+from core.datasets.class_map import apply_class_map, is_ignore_name, parse_class_map
+from core.datasets.plan import ImportPlan, PlannedCategory, PlannedImage, remove_categories
 from core.datasets.report import ImportReport
 from core.datasets.sources import (ImageProblem, clip_box, fmt_box, image_sha256, parse_box, probe_image,
                                    read_json)
@@ -53,9 +60,11 @@ def _is_int(v: Any) -> bool:
 # ------------------------------------------------------------------------------ import
 
 def plan_coco_import(annotations_file: str | Path, images_dir: str | Path | None = None,
+                     class_map: str | None = None, unmapped: str | None = None,
                      reporter: Reporter | None = None) -> ImportPlan:
     """Read a COCO file and check every image and annotation; nothing is written."""
     reporter = reporter or NullReporter()
+    mapping = parse_class_map(class_map, unmapped)
     path = Path(annotations_file).expanduser().resolve()
     root = Path(images_dir).expanduser().resolve() if images_dir else path.parent
     if images_dir and not root.is_dir():
@@ -76,10 +85,42 @@ def plan_coco_import(annotations_file: str | Path, images_dir: str | Path | None
         n = per_image[entry_id]
         tail = f"; its {n} annotation(s) are skipped too" if n else ""
         plan.report.skipped(what, f"Skipped because {reason}{tail}.")
+    _ignore_categories(plan)
+    _background_categories(plan)
+    apply_class_map(plan, mapping)
     if not plan.images:
         why = "it lists no images" if not doc["images"] else f"none of its {len(doc['images'])} images can be used"
         plan.report.rejected("images", f"Nothing to import: {why}.")
     return plan
+
+
+def is_background_name(name: str) -> bool:
+    """`_background_` (labelme2coco writes it as category 0), `__background__`, `background`..."""
+    return name.strip("_ ").lower() == "background"
+
+
+def _ignore_categories(plan: ImportPlan) -> None:
+    """A category named `__ignore__` or `DontCare` (how Studio exports class-less ignore regions) is
+    not a class: its annotations become ignore regions of every class."""
+    marks = {i for i, c in enumerate(plan.categories) if is_ignore_name(c.name)}
+    for a in plan.annotations:
+        if a.category_id in marks:
+            a.category_id, a.iscrowd = None, 1
+    remove_categories(plan, marks)
+
+
+def _background_categories(plan: ImportPlan) -> None:
+    """A background-named category with no annotations is not a class to train: a detector has its own
+    background. Reported and not created (one with annotations is a real class and stays)."""
+    used = {a.category_id for a in plan.annotations}
+    drop = {i for i, c in enumerate(plan.categories) if is_background_name(c.name) and i not in used}
+    for i in sorted(drop):
+        c = plan.categories[i]
+        plan.report.skipped(f"category {c.source_id} ({c.name})" if c.source_id is not None else f"category {c.name}",
+                            f"Skipped because {c.name!r} names the background and no annotation uses it (labelme2coco "
+                            "writes it as category 0); it is not a class to train, detectors add their own "
+                            "background.")
+    remove_categories(plan, drop)
 
 
 def _plan_categories(entries: list, plan: ImportPlan) -> dict[int, int]:
@@ -220,12 +261,20 @@ def _annotation(a: dict, w: int, h: int, what: str, report: ImportReport,
                                 w, h, what, report)
     if not keep:
         return None
+    attributes = a.get("attributes")
+    if attributes is not None and not isinstance(attributes, dict):
+        report.repaired(what, "Its 'attributes' are not an object (name: value); they were left out.")
+        attributes = None
     return catalog.Annotation(id=None, image_id=-1, category_id=-1, bbox=clipped, area=float(area),
                               iscrowd=1 if a.get("iscrowd") else 0, seg_kind=seg.kind,
-                              segmentation=seg.segmentation, keypoints=kps, source="coco")
+                              segmentation=seg.segmentation, keypoints=kps, source="coco",
+                              extra=dict(attributes or {}))
 
 
 # ------------------------------------------------------------------------------ export
+
+IGNORE_CATEGORY = "__ignore__"   # the category class-less ignore regions are exported under (labelme's name)
+
 
 def _unique_or_none(values: list) -> bool:
     return all(v is not None for v in values) and len(set(values)) == len(values)
@@ -238,39 +287,18 @@ def export_coco(project: Project, out_json: str | Path, split: str | None = None
     file_names are relative to and how to re-import the file."""
     if split is not None and split not in catalog.SPLITS:
         raise DataError(f"Unknown split {split!r}; choose one of: {', '.join(catalog.SPLITS)}.")
-    if images_root is not None and with_images is not None:
-        raise DataError("Choose either the images root or a folder to copy the images into, not both.")
     out = Path(out_json).expanduser().resolve()
     imgs = catalog.images(project, split)
     if split is not None and not imgs:
         raise DataError(f"The {split!r} split has no images; run `studio data split` first.")
-    sources = {r[0]: (r[1], r[2]) for r in project.conn.execute("SELECT id, source_file, import_id FROM images")}
-    stored = {im.id: project.resolve(im.path) for im in imgs}
-    if with_images is not None:
-        folder = Path(with_images).expanduser().resolve()
-        names = _copy_names(imgs)
-        mode, root = "copied", folder
-    elif images_root is not None:
-        root = Path(images_root).expanduser().resolve()
-        names = {im.id: _file_name(stored[im.id], root) for im in imgs}
-        mode = "images_root"
-    else:
-        names = _source_names(imgs, sources)
-        mode, root = "source", None
-    doc = _coco_doc(project, imgs, names)
-    doc["info"]["studio"] = {"file_names": mode, "images_root": str(root) if root else None, "split": split}
+    names = export_names(project, imgs, images_root, with_images)
+    doc = _coco_doc(project, imgs, names.names)
+    doc["info"]["studio"] = {"file_names": names.mode, "images_root": str(names.root) if names.root else None,
+                             "split": split}
     summary = {"path": str(out), "images": len(doc["images"]), "annotations": len(doc["annotations"]),
-               "categories": len(doc["categories"]), "split": split, "file_names": mode,
-               "images_root": str(root) if root else None}
-    if mode == "copied":
-        _copy_images(folder, {names[i]: stored[i] for i in names})
-        summary["names"] = (f"The {len(names)} image(s) were copied into {folder} and the file_names are relative to "
-                            f"it (re-import with --images {folder}).")
-    elif mode == "images_root":
-        summary["names"] = f"The file_names are relative to {root} (re-import with --images {root})."
-    else:
-        summary["source_roots"] = roots = _source_roots(imgs, sources)
-        summary["names"] = _source_names_sentence(roots)
+               "categories": len(doc["categories"]), "split": split, "file_names": names.mode,
+               "images_root": str(names.root) if names.root else None}
+    summary.update(names.finish("file_names"))
     atomic_write_text(out, json.dumps(doc))
     return summary
 
@@ -295,92 +323,17 @@ def _coco_doc(project: Project, imgs: list, names: dict[int, str]) -> dict[str, 
         iid = im.source_id if img_src else im.id
         images.append({"id": iid, "file_name": names[im.id], "width": im.width, "height": im.height})
         for a in by_image.get(im.id, []):
+            if a.category_id is None and None not in cat_out:   # class-less ignore regions: one category
+                cat_out[None] = max([0, *(v for v in cat_out.values() if v is not None)]) + 1
+                categories.append({"id": cat_out[None], "name": IGNORE_CATEGORY, "supercategory": ""})
             entry = {"id": a.id, "image_id": iid, "category_id": cat_out[a.category_id],
                      "bbox": [float(v) for v in a.bbox], "area": a.area, "iscrowd": a.iscrowd,
                      "segmentation": a.segmentation if a.segmentation is not None else []}
             if a.keypoints:
                 entry["keypoints"] = a.keypoints
                 entry["num_keypoints"] = sum(1 for v in a.keypoints[2::3] if v > 0)
+            if a.extra:
+                entry["attributes"] = a.extra
             annotations.append(entry)
     return {"info": {"description": f"Exported by Studio from project {project.name!r}", "date_created": utcnow()},
             "licenses": [], "images": images, "annotations": annotations, "categories": categories}
-
-
-def _source_names(imgs: list, sources: dict[int, tuple]) -> dict[int, str]:
-    """Each image's file_name as its source named it; two images with one name are refused."""
-    first: dict[str, Any] = {}
-    for im in imgs:
-        other = first.setdefault(im.file_name, im)
-        if other is not im:
-            a, b = sources[other.id][1], sources[im.id][1]
-            where = f"imports {a} and {b}" if a != b else f"import {a}"
-            raise DataError(f"Images {other.id} and {im.id} (from {where}) both came as {im.file_name!r}, so the "
-                            "export cannot keep the names the data came with; export with --with-images DIR, which "
-                            "copies the images and gives the second one its own name.")
-    return {im.id: im.file_name for im in imgs}
-
-
-def _copy_names(imgs: list) -> dict[int, str]:
-    """Each image's path inside the folder it is copied into (see unique_media_path)."""
-    used: set[str] = set()
-    return {im.id: unique_media_path(im.file_name, used).as_posix() for im in imgs}
-
-
-def _copy_images(folder: Path, files: dict[str, Path]) -> None:
-    """Copy `files` (name in folder -> stored file) into `folder`: all into a staging folder first,
-    then each moved into place; a failure removes the staging folder and leaves `folder` as it was."""
-    staging = folder / f".studio-export-{uuid.uuid4().hex[:12]}"
-    try:
-        for name, src in files.items():
-            dest = staging / name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dest)
-        for name in files:
-            final = folder / name
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, final)
-    except OSError as exc:
-        raise DataError(f"Could not copy the images into {folder}: {exc.strerror or exc}.") from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _source_roots(imgs: list, sources: dict[int, tuple]) -> list[str]:
-    """The folders the images' source names are relative to (what to pass as --images), as far
-    as the stored source files tell; "" stands for images that have no file of their own there."""
-    roots: dict[str, None] = {}
-    for im in imgs:
-        source = sources[im.id][0] or ""
-        name = im.file_name.replace("\\", "/")
-        if Path(name).is_absolute():
-            continue
-        source_posix = source.replace("\\", "/")
-        if "#" not in source and source_posix.endswith("/" + name):
-            roots[source[:len(source) - len(name) - 1]] = None
-        else:
-            roots[""] = None     # embedded in the source (labelme imageData): no file to point at
-    return list(roots)
-
-
-def _source_names_sentence(roots: list[str]) -> str:
-    """How to re-import an export that keeps the source names, from the folders they came from."""
-    present = [r for r in roots if r and Path(r).is_dir()]
-    gone = [r for r in roots if r and not Path(r).is_dir()]
-    text = "The file_names are the names the data came with"
-    if len(present) == 1 and not gone and "" not in roots:
-        return f"{text} (re-import with --images {present[0]})."
-    if present:
-        text += f" (relative to {present[0]})" if len(present) == 1 else \
-            f", relative to {len(present)} different folders ({', '.join(present)})"
-    if gone:
-        text += f"; the folder(s) {', '.join(gone)} they came from no longer exist"
-    if "" in roots:
-        text += "; some images came embedded in their source files and have no file of their own"
-    return text + "; export with --with-images DIR to put every image in one folder beside the export."
-
-
-def _file_name(path: Path, root: Path) -> str:
-    try:
-        return Path(os.path.relpath(path.resolve(), root)).as_posix()
-    except ValueError:  # another drive (Windows): no relative path exists
-        return path.resolve().as_posix()

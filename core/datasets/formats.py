@@ -5,7 +5,9 @@ heavy; a format's planner and commit are imported when they are used.
 
 Each format says its name (`--format NAME`), its titles, the inputs it takes — each one a CLI
 flag (``--images``) and a field of the GUI forms, with its label, its help for this format,
-whether it is required and the planner keyword it fills — its planner ("module:function",
+whether it is required and the planner keyword it fills; a path (a file or a folder), or an
+option: free text checked as it is typed (the class map) or one of a few choices (what happens
+to unmapped classes) — its planner ("module:function",
 returning an `ImportPlan` or a `VideoImportPlan` and writing nothing), and the kind of plan it
 makes (`media`: "images" or "videos"), which decides how the plan is reconciled with a
 project, committed, and described ("would add 3 image(s) and 5 annotation(s)...").
@@ -23,12 +25,19 @@ from core.dotted import load
 from core.errors import DataError
 
 MEDIA = ("images", "videos")
+INPUT_KINDS = ("file", "dir", "text", "choice")
+PATH_KINDS = ("file", "dir")
+
+
+def cli_flag(name: str) -> str:
+    """An input's CLI flag: --images, --class-map (for the input class_map)."""
+    return "--" + name.replace("_", "-")
 
 
 @dataclass(frozen=True)
 class FormatInput:
     name: str                  # the CLI flag (--NAME) and the key of the GUI's field
-    kind: str                  # "file" or "dir"
+    kind: str                  # "file" or "dir" (paths), "text" or "choice" (options)
     label: str                 # "Images folder" (GUI label; sentences use it lower-cased)
     help: str                  # what to give, for this format (CLI help, GUI tooltip)
     arg: str                   # the planner's keyword argument
@@ -38,14 +47,51 @@ class FormatInput:
     # (other input, old, new): a folder beside the other input's, named with old replaced by new
     # (KITTI: .../image_2 suggests .../label_2), offered when this input is empty.
     guess: tuple[str, str, str] | None = None
+    choices: tuple[str, ...] = ()   # kind "choice": the values, the first is the default
+    check: str = ""            # kind "text": "module:function" returning what is wrong with a value, or ""
+    metavar_text: str = ""     # kind "text": the CLI's metavar
+
+    def __post_init__(self) -> None:
+        if self.kind not in INPUT_KINDS:
+            raise ValueError(f"{self.name}: kind must be one of {INPUT_KINDS}, got {self.kind!r}")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"{self.name}: a choice input needs its choices")
 
     @property
     def what(self) -> str:
         return self.label[:1].lower() + self.label[1:]
 
     @property
+    def flag(self) -> str:
+        """The CLI flag: --images, --class-map."""
+        return cli_flag(self.name)
+
+    @property
+    def is_path(self) -> bool:
+        return self.kind in PATH_KINDS
+
+    @property
     def metavar(self) -> str:
-        return "FILE" if self.kind == "file" else "DIR"
+        return {"file": "FILE", "dir": "DIR", "text": self.metavar_text or "TEXT",
+                "choice": "{" + ",".join(self.choices) + "}"}[self.kind]
+
+    @property
+    def default(self) -> str | None:
+        return self.choices[0] if self.kind == "choice" else None
+
+    def problem(self, text: str) -> str:
+        """What is wrong with a non-empty value, as a sentence ("" when fine)."""
+        if self.kind == "choice":
+            return "" if text in self.choices else \
+                f"The {self.what} must be one of {', '.join(self.choices)}, not {text!r}."
+        if self.kind == "text":
+            return load(self.check)(text) if self.check else ""
+        path = Path(text).expanduser()
+        if self.kind == "file" and not path.is_file():
+            return f"The {self.what} {text} does not exist" + (" (it is a folder)." if path.is_dir() else ".")
+        if self.kind == "dir" and not path.is_dir():
+            return f"The {self.what} {text} " + ("is a file, not a folder." if path.exists() else "does not exist.")
+        return ""
 
 
 class _ImagePlans:
@@ -67,8 +113,8 @@ class _ImagePlans:
         if not c["images"]:
             return ""
         new = plan.new_categories if plan.new_categories is not None else [cat.name for cat in plan.categories]
-        return (f"{c['images']:,} image(s) and {c['annotations']:,} annotation(s); new categories: "
-                f"{', '.join(new) or 'none'}")
+        return (f"{c['images']:,} image(s) and {c['annotations']:,} annotation(s){_ignored(plan.ignore_regions)}; "
+                f"new categories: {', '.join(new) or 'none'}")
 
     @staticmethod
     def added(result) -> int:
@@ -80,7 +126,12 @@ class _ImagePlans:
 
     @staticmethod
     def result_text(result) -> str:
-        return f"{result.images:,} image(s) and {result.annotations:,} annotation(s)"
+        return (f"{result.images:,} image(s) and {result.annotations:,} annotation(s)"
+                f"{_ignored(getattr(result, 'ignore_regions', 0))}")
+
+
+def _ignored(n: int) -> str:
+    return f" ({n:,} of them ignore regions)" if n else ""
 
 
 class _VideoPlans:
@@ -150,23 +201,20 @@ class ImportFormat:
         if missing:
             if not cli:
                 return f"Choose {missing[0].help}."
-            needs = " and ".join(f"--{i.name} {i.metavar}" for i in self.inputs if i.required)
-            gaps = "; ".join(f"--{i.name} ({i.help})" for i in missing)
+            needs = " and ".join(f"{i.flag} {i.metavar}" for i in self.inputs if i.required)
+            gaps = "; ".join(f"{i.flag} ({i.help})" for i in missing)
             return f"A {self.name} import needs {needs}; missing: {gaps}."
         for i in self.inputs:
             text = (values.get(i.name) or "").strip()
-            if not text:
-                continue
-            path = Path(text).expanduser()
-            if i.kind == "file" and not path.is_file():
-                return f"The {i.what} {text} does not exist" + (" (it is a folder)." if path.is_dir() else ".")
-            if i.kind == "dir" and not path.is_dir():
-                return f"The {i.what} {text} " + ("is a file, not a folder." if path.exists() else "does not exist.")
+            problem = i.problem(text) if text else ""
+            if problem:
+                return problem
         return ""
 
     def kwargs(self, values: Mapping[str, str | None]) -> dict[str, Any]:
-        """The planner's keyword arguments for the given paths (empty optional ones: None)."""
-        return {i.arg: ((values.get(i.name) or "").strip() or None) for i in self.inputs}
+        """The planner's keyword arguments for the given values (empty optional ones: None, or a
+        choice's default)."""
+        return {i.arg: ((values.get(i.name) or "").strip() or i.default) for i in self.inputs}
 
     def guess(self, name: str, values: Mapping[str, str | None]) -> str | None:
         """A path for the empty input `name` derived from another one (see FormatInput.guess)."""
@@ -222,6 +270,18 @@ class ImportFormat:
 
 _COCO_FILTER = "COCO json (*.json);;All files (*)"
 
+# the class map options of the box formats (core.datasets.class_map)
+_CLASS_MAP = (
+    FormatInput("class_map", "text", "Class map",
+                "how to rename or merge classes, e.g. Car=vehicle,Van=vehicle, or *=hand for every class "
+                "(Misc=DontCare makes a class ignore regions); empty keeps the classes as they are", "class_map",
+                required=False, placeholder="e.g. Car=vehicle,Van=vehicle or *=hand",
+                check="core.datasets.class_map:class_map_problem", metavar_text="MAP"),
+    FormatInput("unmapped", "choice", "Unmapped classes",
+                "what happens to a class the class map does not name: keep it under its own name, or drop it",
+                "unmapped", required=False, choices=("keep", "drop")),
+)
+
 FORMATS: dict[str, ImportFormat] = {f.name: f for f in (
     ImportFormat(
         "coco", "COCO instances / keypoints (.json + images folder)", "COCO json",
@@ -230,23 +290,25 @@ FORMATS: dict[str, ImportFormat] = {f.name: f for f in (
                      "annotations_file", placeholder="instances_train.json", file_filter=_COCO_FILTER),
          FormatInput("images", "dir", "Images folder",
                      "the folder the image file_names in the .json are relative to (default: the .json's folder)",
-                     "images_dir", required=False, placeholder="default: the folder of the .json file")),
+                     "images_dir", required=False, placeholder="default: the folder of the .json file"),
+         *_CLASS_MAP),
         "core.datasets.coco:plan_coco_import"),
     ImportFormat(
         "labelme", "labelme (images with their .json files)", "labelme json",
         "A folder, searched recursively, of images and the labelme .json file beside each.",
         (FormatInput("images", "dir", "Labelme folder",
                      "the folder (searched recursively) of images and the labelme .json file beside each",
-                     "images_dir"),),
+                     "images_dir"), *_CLASS_MAP),
         "core.datasets.labelme:plan_labelme_import"),
     ImportFormat(
         "kitti", "KITTI labels (images folder + labels folder)", "KITTI labels",
-        "One <image name>.txt of KITTI object lines per image (e.g. image_2/ and label_2/). Boxes only.",
+        "One <image name>.txt of KITTI object lines per image (e.g. image_2/ and label_2/). Boxes only; "
+        "DontCare rows become ignore regions.",
         (FormatInput("images", "dir", "Images folder", "the folder of images (e.g. image_2/)", "images_dir",
                      placeholder=".../image_2"),
          FormatInput("labels", "dir", "Labels folder",
                      "the folder of label .txt files, one <image name>.txt per image (e.g. label_2/)", "labels_dir",
-                     placeholder=".../label_2", guess=("images", "image", "label"))),
+                     placeholder=".../label_2", guess=("images", "image", "label")), *_CLASS_MAP),
         "core.datasets.kitti:plan_kitti_import"),
     ImportFormat(
         "image_folders", "Image folders (one subfolder per class)", "image folders per class",
@@ -255,6 +317,30 @@ FORMATS: dict[str, ImportFormat] = {f.name: f for f in (
                      "the folder holding one subfolder per class (palm/, fist/), the images of that class inside",
                      "root_dir"),),
         "core.datasets.image_folders:plan_image_folders_import"),
+    ImportFormat(
+        "detection_crops", "Crops of detected boxes (a detection project or a COCO file)", "crops of boxes",
+        "Each box of a detection project (or a COCO .json) is cut out with a margin, clipped to its image and "
+        "saved as an image of its class, taken from a per-box attribute or a mapping of the box classes.",
+        (FormatInput("source", "file", "Detection source",
+                     "a detection project's project.db, or a COCO instances .json file", "source",
+                     placeholder=".../project.db or instances.json", file_filter="project.db or COCO json "
+                     "(*.db *.json);;All files (*)"),
+         FormatInput("images", "dir", "Images folder",
+                     "the folder a COCO file's image file_names are relative to (default: the .json's folder)",
+                     "images_dir", required=False, placeholder="default: the folder of the .json file"),
+         FormatInput("margin", "text", "Margin",
+                     "how far each box grows on every side before it is cut: pixels (200), a fraction of the box "
+                     "(0.25) or a percentage (25%)", "margin", required=False, placeholder="0.25",
+                     check="core.datasets.detection_crops:margin_problem", metavar_text="PX|FRACTION"),
+         FormatInput("attribute", "text", "Class attribute",
+                     "the per-box attribute holding each crop's class (default gesture)", "attribute",
+                     required=False, placeholder="gesture", metavar_text="NAME"),
+         FormatInput("class_map", "text", "Class map",
+                     "the crop class of each box class, e.g. hand_fist=fist,hand_palm=palm (wins over the "
+                     "attribute; unmapped boxes are dropped)", "class_map", required=False,
+                     placeholder="e.g. hand_fist=fist", check="core.datasets.class_map:class_map_problem",
+                     metavar_text="MAP")),
+        "core.datasets.detection_crops:plan_detection_crops_import"),
     ImportFormat(
         "video_folders", "Video folders (one subfolder per action)", "video folders per action",
         "One subfolder per action class holding videos (wave/clip1.mp4) or frame folders "
@@ -288,7 +374,7 @@ def formats_for(info) -> list[ImportFormat]:
 
 
 def input_names() -> tuple[str, ...]:
-    """Every input any format takes, in first-seen order (the CLI's path flags)."""
+    """Every input any format takes, in first-seen order (the CLI's flags)."""
     seen: dict[str, None] = {}
     for f in FORMATS.values():
         seen.update(dict.fromkeys(f.flags))

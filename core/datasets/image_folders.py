@@ -95,3 +95,47 @@ def plan_image_folders_import(root_dir: str | Path, reporter: Reporter | None = 
         why = "its class folders hold no images" if total == 0 else f"none of its {total} image(s) can be read"
         plan.report.rejected("images", f"Nothing to import: {why}.")
     return plan
+
+
+def export_image_folders(project, out_dir: str | Path, split: str | None = None) -> dict:
+    """Write each labelled image (of `split`, or all) as OUT/<class>/<name>, the layout
+    `plan_image_folders_import` reads back, so a gesture project round-trips. The class of an image
+    is its image-level label (or, for images with boxes, the class of its first box). Files go
+    through a staging folder: a failure leaves OUT as it was. Returns {"path", "images", "classes"}."""
+    import os
+    import shutil
+    import uuid
+
+    from core.datasets.plan import unique_media_path
+
+    if split is not None and split not in catalog.SPLITS:
+        raise DataError(f"Unknown split {split!r}; choose one of: {', '.join(catalog.SPLITS)}.")
+    records = catalog.images(project, split)
+    if split is not None and not records:
+        raise DataError(f"The {split!r} split has no images; run `studio data split` first.")
+    names = {c.id: c.name.replace("/", "_") for c in catalog.categories(project)}
+    anns = catalog.annotations(project, [r.id for r in records])
+    out = Path(out_dir).expanduser().resolve()
+    staging = out / f".studio-export-{uuid.uuid4().hex[:12]}"
+    used: set[str] = set()
+    written: list[str] = []
+    try:
+        for r in records:
+            labelled = [a for a in anns.get(r.id, []) if a.category_id is not None and not a.iscrowd]
+            if not labelled:
+                continue
+            own = [a for a in labelled if a.source == IMAGE_LABEL_SOURCE] or labelled
+            rel = unique_media_path(f"{names[own[0].category_id]}/{Path(r.file_name).name}", used)
+            dest = staging / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(project.resolve(r.path), dest)
+            written.append(rel.as_posix())
+        for rel in written:
+            final = out / rel
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / rel, final)
+    except OSError as exc:
+        raise DataError(f"Could not write the image folders into {out}: {exc.strerror or exc}.") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {"path": str(out), "images": len(written), "classes": sorted({w.split("/")[0] for w in written})}

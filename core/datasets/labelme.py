@@ -3,7 +3,10 @@
 Every ``*.json`` under the folder (recursively) that has a ``shapes`` list is a labelme file.
 Its image is ``imagePath`` resolved against the JSON's folder; when that file is missing, a
 sibling image with the JSON's name is tried, then the embedded ``imageData`` (stored into the
-project's media even with ``--link``). Shapes:
+project's media even with ``--link``). The embedded image is used too when the file exists but
+cannot be read, and it is decoded the way labelme does (base64, a ``data:`` URI prefix allowed,
+any format PIL opens; one PIL knows but Studio does not store, such as MPO, is re-encoded as
+PNG). Shapes:
 
 - ``polygon`` (3+ points) and ``mask`` (labelme >= 5.3 bitmaps) are regions;
 - ``rectangle`` (two corners) is a box; alone it stays box-only, grouped it becomes 4 corners;
@@ -11,8 +14,11 @@ project's media even with ``--link``). Shapes:
 - ``point``, ``line``, ``linestrip``, ``points`` are not regions: skipped with a report item.
 
 Shapes with the same ``group_id`` and label form one instance (parts of one object). Labels
-become categories (sorted by name, no source id). Images in the folder that no JSON names are
-not imported (they are not labeled yet); one report item counts them.
+become categories (sorted by name, no source id), through the class map when one is given
+(`core.datasets.class_map`). The label ``__ignore__`` (labelme's own, which labelme2coco drops)
+is not a class: its shapes become ignore regions of every class (``iscrowd`` 1, no category;
+left out of training and evaluation, drawn hatched). Images in the folder that no JSON names
+are not imported (they are not labeled yet); one report item counts them.
 """
 from __future__ import annotations
 
@@ -25,13 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from core.datasets import masks
+from core.datasets.class_map import apply_class_map, is_ignore_name, parse_class_map
 from core.datasets.plan import ImportPlan, PlannedCategory, PlannedImage
 from core.datasets.report import ImportReport
-from core.datasets.sources import (IMAGE_SUFFIXES, ImageProblem, clip_box, fmt_box, image_sha256, probe_image,
-                                   probe_image_bytes, read_json)
+from core.datasets.sources import IMAGE_SUFFIXES, ImageProblem, clip_box, fmt_box, image_sha256, probe_image, read_json
 from core.errors import DataError
 from core.jobs.reporter import NullReporter, Reporter
 from core.project import catalog
@@ -40,9 +46,11 @@ CIRCLE_VERTICES = 32
 _NOT_REGIONS = ("point", "points", "line", "linestrip")
 
 
-def plan_labelme_import(images_dir: str | Path, reporter: Reporter | None = None) -> ImportPlan:
+def plan_labelme_import(images_dir: str | Path, class_map: str | None = None, unmapped: str | None = None,
+                        reporter: Reporter | None = None) -> ImportPlan:
     """Read every labelme JSON under `images_dir` and check images and shapes; nothing is written."""
     reporter = reporter or NullReporter()
+    mapping = parse_class_map(class_map, unmapped)
     root = Path(images_dir).expanduser().resolve()
     if not root.is_dir():
         raise DataError(f"The labelme folder {root} does not exist.")
@@ -67,12 +75,15 @@ def plan_labelme_import(images_dir: str | Path, reporter: Reporter | None = None
         plan.images.append(image)
         for label, fields in _instances(doc["shapes"], image.width, image.height, rel, plan.report):
             instances.append((len(plan.images) - 1, label, fields))
-    labels = sorted({label for _, label, _ in instances})
+    labels = sorted({label for _, label, _ in instances if not is_ignore_name(label)})
     plan.categories = [PlannedCategory(name) for name in labels]
     index = {name: i for i, name in enumerate(labels)}
     for image_idx, label, fields in instances:
-        plan.annotations.append(catalog.Annotation(id=None, image_id=image_idx, category_id=index[label],
+        if is_ignore_name(label):     # an ignore region of every class
+            fields = {**fields, "iscrowd": 1}
+        plan.annotations.append(catalog.Annotation(id=None, image_id=image_idx, category_id=index.get(label),
                                                    source="labelme", **fields))
+    apply_class_map(plan, mapping)
     unlabeled = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.resolve() not in used)
     if unlabeled:
         names = ", ".join(p.relative_to(root).as_posix() for p in unlabeled[:3])
@@ -89,10 +100,20 @@ def _plan_image(doc: dict, jf: Path, root: Path, rel: str, report: ImportReport)
     candidates = [jf.parent / image_path.replace("\\", "/")] if image_path else []
     candidates += [jf.with_suffix(s) for s in IMAGE_SUFFIXES]
     found = next((c.resolve() for c in candidates if c.is_file()), None)
-    try:
-        if found is not None:
+    embedded = doc.get("imageData") if isinstance(doc.get("imageData"), str) and doc.get("imageData") else None
+    shapes = len(doc["shapes"])
+    image: PlannedImage | None = None
+    unreadable = ""
+    if found is not None:
+        try:
             width, height = probe_image(found)
             sha = image_sha256(found)
+        except ImageProblem as exc:
+            if embedded is None:
+                report.skipped(what, f"Skipped because {exc}; its {shapes} shape(s) are skipped too.")
+                return None
+            unreadable = str(exc)
+        else:
             try:
                 name = found.relative_to(root).as_posix()
             except ValueError:
@@ -101,27 +122,57 @@ def _plan_image(doc: dict, jf: Path, root: Path, rel: str, report: ImportReport)
             if image_path and found != (jf.parent / image_path.replace("\\", "/")).resolve():
                 report.repaired(image.what, f"{rel} names {image_path!r}, which does not exist; {name} beside it "
                                 "was used.")
-        elif isinstance(doc.get("imageData"), str) and doc["imageData"]:
-            data = base64.b64decode(doc["imageData"], validate=False)
-            width, height = probe_image_bytes(data)
-            fmt = (Image.open(io.BytesIO(data)).format or "png").lower()
-            name = Path(rel).with_suffix("." + ("jpg" if fmt == "jpeg" else fmt)).as_posix()
-            image = PlannedImage(name, None, width, height, None, hashlib.sha256(data).hexdigest(), data,
-                                 what=f"image {name}")
-            report.repaired(image.what, f"The image file {image_path or '(unnamed)'} is missing; the image embedded "
-                            f"in {rel} (imageData) is stored in the project instead.")
-        else:
+    if image is None:
+        if embedded is None:
             report.skipped(what, f"Skipped because its image {image_path or '(unnamed)'} does not exist and "
-                           f"{rel} has no imageData; its {len(doc['shapes'])} shape(s) are skipped too.")
+                           f"{rel} has no imageData; its {shapes} shape(s) are skipped too.")
             return None
-    except (ImageProblem, binascii.Error) as exc:
-        report.skipped(what, f"Skipped because {exc}; its {len(doc['shapes'])} shape(s) are skipped too.")
-        return None
+        try:
+            data, suffix, width, height, note = decode_image_data(embedded)
+        except ImageProblem as exc:
+            report.skipped(what, f"Skipped because {exc}; its {shapes} shape(s) are skipped too.")
+            return None
+        name = Path(rel).with_suffix(suffix).as_posix()
+        image = PlannedImage(name, None, width, height, None, hashlib.sha256(data).hexdigest(), data,
+                             what=f"image {name}")
+        why = (f"the image file {found.name} cannot be read ({unreadable})" if unreadable else
+               f"the image file {image_path or '(unnamed)'} is missing")
+        report.repaired(image.what, f"{why[:1].upper()}{why[1:]}; the image embedded in {rel} (imageData) is stored "
+                        f"in the project instead{note}.")
     jw, jh = doc.get("imageWidth"), doc.get("imageHeight")
-    if isinstance(jw, int) and isinstance(jh, int) and (jw, jh) != (width, height):
-        report.repaired(image.what, f"{rel} says {jw}x{jh} but the image is {width}x{height}; the image's size "
-                        "is used.")
+    if isinstance(jw, int) and isinstance(jh, int) and (jw, jh) != (image.width, image.height):
+        report.repaired(image.what, f"{rel} says {jw}x{jh} but the image is {image.width}x{image.height}; the "
+                        "image's size is used.")
     return image
+
+
+_STORED_FORMATS = {"PNG": ".png", "JPEG": ".jpg", "BMP": ".bmp", "TIFF": ".tif", "WEBP": ".webp"}
+
+
+def decode_image_data(text: str) -> tuple[bytes, str, int, int, str]:
+    """labelme's ``imageData`` as (encoded bytes to store, their suffix, width, height, a note for the
+    report); ImageProblem with the reason when it is not an image. Decoded as labelme decodes it
+    (base64, then whatever PIL opens); a ``data:image/...;base64,`` prefix is allowed."""
+    s = text.strip()
+    if s.startswith("data:") and "," in s:
+        s = s.split(",", 1)[1]
+    try:
+        data = base64.b64decode("".join(s.split()), validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise ImageProblem(f"its imageData is not base64 ({exc})") from None
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            fmt, (width, height) = im.format, im.size
+            if fmt not in _STORED_FORMATS:     # e.g. MPO (a phone's JPEG) or GIF: stored as PNG
+                out = io.BytesIO()
+                im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB").save(out, "PNG")
+                return out.getvalue(), ".png", width, height, f" (re-encoded from {fmt or 'an unnamed format'} as PNG)"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageProblem(f"its imageData is not an image PIL can open ({type(exc).__name__}: {exc})") from None
+    if width < 1 or height < 1:
+        raise ImageProblem("its imageData has no pixels")
+    return data, _STORED_FORMATS[fmt], width, height, ""
 
 
 def _points(value: Any) -> list[tuple[float, float]] | None:

@@ -15,7 +15,12 @@ anything is written:
    the transaction rolls back and the copied files are removed: the project is as it was.
 
 In a plan, an `Annotation`'s `image_id` is the index of its image in `plan.images` and its
-`category_id` the index of its category in `plan.categories`.
+`category_id` the index of its category in `plan.categories` (None: an ignore region of every
+class, see `core.project.catalog`).
+
+A category whose every annotation `reconcile` drops (each of its images is a duplicate of one
+kept, e.g. a class folder of symlinks) is not created: the report says so, beside the items
+naming which image was kept for which.
 
 Training ids: categories are matched by name across imports; a new category keeps the id it had
 in its source as `source_id` (a reused one keeps the source id of the import that created it).
@@ -76,6 +81,11 @@ class ImportPlan:
         return {"images": len(self.images), "annotations": len(self.annotations),
                 "categories": len(self.categories)}
 
+    @property
+    def ignore_regions(self) -> int:
+        """How many annotations are ignore regions of every class (KITTI DontCare, labelme __ignore__)."""
+        return sum(1 for a in self.annotations if a.category_id is None)
+
     def annotations_per_image(self) -> list[int]:
         n = [0] * len(self.images)
         for a in self.annotations:
@@ -93,6 +103,27 @@ class ImportResult:
     media_dir: Path | None                       # where copied images went (None when all linked)
     report: ImportReport
     format: str = ""                             # the plan's format (core.datasets.formats)
+    ignore_regions: int = 0                      # of the annotations, how many are class-less ignore regions
+
+
+# ------------------------------------------------------------------------------ categories
+
+def remove_categories(plan: ImportPlan, indices: set[int]) -> None:
+    """Take the categories at `indices` out of `plan` (in place), with their annotations; the
+    other annotations follow their categories' new indices."""
+    if not indices:
+        return
+    kept = [i for i in range(len(plan.categories)) if i not in indices]
+    new_index = {old: new for new, old in enumerate(kept)}
+    plan.categories = [plan.categories[i] for i in kept]
+    out = []
+    for a in plan.annotations:
+        if a.category_id is None:
+            out.append(a)
+        elif a.category_id in new_index:
+            a.category_id = new_index[a.category_id]
+            out.append(a)
+    plan.annotations = out
 
 
 # ------------------------------------------------------------------------------ reconcile
@@ -108,7 +139,8 @@ def reconcile(project: Project, plan: ImportPlan) -> ImportPlan:
     report = ImportReport(plan.report.source, list(plan.report.items))
     per_image = plan.annotations_per_image()
     keep: list[int] = []
-    for idx, im in enumerate(plan.images):
+    for idx in _real_files_first(plan.images):
+        im = plan.images[idx]
         src = str(im.source_path.resolve()) if im.source_path is not None else None
         why = None
         if src is not None and (src in by_source or src in by_path):
@@ -116,9 +148,9 @@ def reconcile(project: Project, plan: ImportPlan) -> ImportPlan:
         elif im.sha256 and im.sha256 in by_sha:
             why = f"the project already has an image with the same content (image {by_sha[im.sha256]})"
         elif src is not None and src in seen_path:
-            why = f"it is the same file as {seen_path[src]}"
+            why = f"it is the same file as {seen_path[src]}, which is kept"
         elif im.sha256 and im.sha256 in seen_sha:
-            why = f"it has the same content as {seen_sha[im.sha256]}"
+            why = f"it has the same content as {seen_sha[im.sha256]}, which is kept"
         if why:
             tail = f"; its {per_image[idx]} annotation(s) are skipped too" if per_image[idx] else ""
             report.skipped(im.what or f"image {im.file_name}", f"Skipped because {why}{tail}.")
@@ -128,15 +160,50 @@ def reconcile(project: Project, plan: ImportPlan) -> ImportPlan:
         if im.sha256:
             seen_sha[im.sha256] = im.what or im.file_name
         keep.append(idx)
+    keep.sort()
     new_index = {old: new for new, old in enumerate(keep)}
     anns = [dataclasses.replace(a, image_id=new_index[a.image_id]) for a in plan.annotations
             if a.image_id in new_index]
+    out = dataclasses.replace(plan, images=[plan.images[i] for i in keep], annotations=anns, report=report,
+                              categories=list(plan.categories))
     existing = {r[0] for r in project.conn.execute("SELECT name FROM categories")}
-    project_schema_conflicts(project, plan.categories, report)
-    return dataclasses.replace(
-        plan, images=[plan.images[i] for i in keep], annotations=anns, report=report,
-        new_categories=[c.name for c in plan.categories if c.name not in existing],
-        reused_categories=[c.name for c in plan.categories if c.name in existing])
+    project_schema_conflicts(project, out.categories, report)
+    _drop_emptied_categories(plan, out, existing)
+    out.new_categories = [c.name for c in out.categories if c.name not in existing]
+    out.reused_categories = [c.name for c in out.categories if c.name in existing]
+    return out
+
+
+def _real_files_first(images: list[PlannedImage]) -> list[int]:
+    """The order `reconcile` looks at images in: for a file reached through links too (a class
+    folder of symlinks), the file itself comes first, so it is kept and the links are the
+    duplicates; otherwise the plan's order."""
+    first: dict[str, int] = {}
+    for idx, im in enumerate(images):
+        if im.source_path is None:
+            continue
+        src = str(im.source_path.resolve())
+        if src not in first or (images[first[src]].source_path.is_symlink() and not im.source_path.is_symlink()):
+            first[src] = idx
+    chosen = set(first.values())
+    return [i for i in range(len(images)) if i in chosen or images[i].source_path is None] + \
+        [i for i in range(len(images)) if i not in chosen and images[i].source_path is not None]
+
+
+def _drop_emptied_categories(before: ImportPlan, after: ImportPlan, existing: set[str]) -> None:
+    """Categories that had annotations in `before` and have none left in `after` (every one of
+    their images was a duplicate) are taken out of `after`, each new one with a report item."""
+    had = {a.category_id for a in before.annotations if a.category_id is not None}
+    has = {a.category_id for a in after.annotations if a.category_id is not None}
+    emptied = had - has
+    for i in sorted(emptied):
+        if after.categories[i].name in existing:
+            continue      # the project has it already: nothing would be made
+        n = sum(1 for a in before.annotations if a.category_id == i)
+        after.report.skipped(f"class {after.categories[i].name}",
+                             f"No category is made for it: every one of its {n} annotation(s) belongs to an image "
+                             "that is a duplicate of one already kept (see the skipped images above).")
+    remove_categories(after, emptied)
 
 
 # ------------------------------------------------------------------------------ media
@@ -210,8 +277,9 @@ def commit_import(project: Project, plan: ImportPlan, copy: bool = True,
             img_ids = _write_images(project, plan, staged, final_dir, import_id)
             rows = []
             for a in plan.annotations:
-                row = annotation_row(dataclasses.replace(a, id=None, image_id=img_ids[a.image_id],
-                                                         category_id=cat_ids[a.category_id]))
+                row = annotation_row(dataclasses.replace(
+                    a, id=None, image_id=img_ids[a.image_id],
+                    category_id=None if a.category_id is None else cat_ids[a.category_id]))
                 row["import_id"] = import_id
                 rows.append(row)
             if rows:
@@ -230,7 +298,8 @@ def commit_import(project: Project, plan: ImportPlan, copy: bool = True,
         raise
     shutil.rmtree(staging, ignore_errors=True)  # only exists when nothing was staged
     return ImportResult(import_id, len(plan.images), len(plan.annotations), list(plan.new_categories or []),
-                        list(plan.reused_categories or []), final_dir, plan.report, plan.format)
+                        list(plan.reused_categories or []), final_dir, plan.report, plan.format,
+                        plan.ignore_regions)
 
 
 def _write_categories(project: Project, plan: ImportPlan) -> dict[int, int]:

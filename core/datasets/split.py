@@ -55,7 +55,8 @@ def _members(project: Project, unit: str) -> tuple[list[int], dict[int, Counter]
             counts[clip_id][cat] += 1
         return ids, counts
     ids = [r[0] for r in project.conn.execute("SELECT id FROM images ORDER BY id")]
-    for image_id, cat in project.conn.execute("SELECT image_id, category_id FROM annotations"):
+    for image_id, cat in project.conn.execute(
+            "SELECT image_id, category_id FROM annotations WHERE category_id IS NOT NULL"):   # not ignore regions
         counts[image_id][cat] += 1
     return ids, counts
 

@@ -37,12 +37,25 @@ def stat_names(iou_type: str) -> tuple[str, ...]:
 
 def ground_truth(project: Project, split: str, keypoints: int = 0) -> dict[str, Any]:
     """The split as a COCO dataset dict (project category and image ids). With `keypoints` = K,
-    an annotation without keypoints gets K unlabeled ones (COCOeval ignores it for keypoint AP)."""
+    an annotation without keypoints gets K unlabeled ones (COCOeval ignores it for keypoint AP).
+    An ignore region without a class (KITTI DontCare, labelme __ignore__) applies to every class:
+    it is written as one crowd annotation per category (ids after the project's own), which
+    pycocotools ignores as it does any crowd region of that class."""
     images = catalog.images(project, split)
     anns = catalog.annotations(project, [i.id for i in images])
+    categories = catalog.categories(project)
+    next_id = max([a.id for group in anns.values() for a in group] + [0]) + 1
     out_anns = []
     for im in images:
         for a in anns.get(im.id, []):
+            if a.category_id is None:     # an ignore region of every class
+                x, y, w, h = (float(v) for v in a.bbox)
+                seg = a.segmentation if a.segmentation is not None else [[x, y, x + w, y, x + w, y + h, x, y + h]]
+                for c in categories:
+                    out_anns.append({"id": next_id, "image_id": im.id, "category_id": c.id, "bbox": [x, y, w, h],
+                                     "iscrowd": 1, "area": w * h, "segmentation": seg, "ignore_region": a.id})
+                    next_id += 1
+                continue
             entry = {"id": a.id, "image_id": im.id, "category_id": a.category_id,
                      "bbox": [float(v) for v in a.bbox], "iscrowd": int(a.iscrowd),
                      "area": float(a.area) if a.area > 0 else float(a.bbox[2] * a.bbox[3])}
@@ -60,7 +73,7 @@ def ground_truth(project: Project, split: str, keypoints: int = 0) -> dict[str, 
         "info": {"description": f"{project.name} / {split}"},
         "images": [{"id": im.id, "file_name": im.file_name, "width": im.width, "height": im.height}
                    for im in images],
-        "categories": [{"id": c.id, "name": c.name} for c in catalog.categories(project)],
+        "categories": [{"id": c.id, "name": c.name} for c in categories],
         "annotations": out_anns,
     }
 

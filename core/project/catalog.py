@@ -3,6 +3,16 @@
 Annotations keep COCO conventions: `bbox` is (x, y, w, h) in pixels of the original image;
 a segmentation is either polygons (list of flat [x1, y1, x2, y2, ...] lists) or an RLE with
 compressed string counts ({"size": [h, w], "counts": "..."}).
+
+Ignore regions: an annotation with ``iscrowd`` 1 is not an object to find but a region where
+nothing is counted — left out of training targets, and a detection inside it is neither a hit nor
+a false positive (pycocotools' iscrowd rule). A COCO crowd region has a class and applies to that
+class; one with `category_id` None (KITTI ``DontCare``, labelme ``__ignore__``) applies to every
+class (`is_ignore_region`).
+
+Attributes: `Annotation.extra` is a JSON object stored with the annotation (column ``extra``),
+imported from a COCO annotation's ``"attributes"`` (CVAT's convention) and exported back there;
+the synthetic hands keep each hand's gesture in it (``{"gesture": "two"}``).
 """
 from __future__ import annotations
 
@@ -41,7 +51,7 @@ class ImageRecord:
 class Annotation:
     id: int | None
     image_id: int
-    category_id: int
+    category_id: int | None                # None: an ignore region for every class (iscrowd 1)
     bbox: tuple[float, float, float, float]
     area: float = 0.0
     iscrowd: int = 0
@@ -50,7 +60,12 @@ class Annotation:
     keypoints: list[float] | None = None
     source: str | None = None
     source_id: int | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)   # attributes, e.g. {"gesture": "two"}
+
+
+def is_ignore_region(ann: Annotation) -> bool:
+    """True for a region where nothing is counted (a crowd region, of a class or of every class)."""
+    return bool(ann.iscrowd)
 
 
 def categories(project: Project) -> list[Category]:
@@ -97,15 +112,16 @@ def image(project: Project, image_id: int) -> ImageRecord | None:
 
 
 def _row_to_annotation(r: Sequence) -> Annotation:
-    (aid, image_id, cat, x, y, w, h, area, iscrowd, seg_kind, seg, kps, source, source_id) = r
+    (aid, image_id, cat, x, y, w, h, area, iscrowd, seg_kind, seg, kps, source, source_id, extra) = r
     return Annotation(
         id=aid, image_id=image_id, category_id=cat, bbox=(x, y, w, h), area=area or 0.0,
         iscrowd=iscrowd or 0, seg_kind=seg_kind, segmentation=json.loads(seg) if seg else None,
-        keypoints=json.loads(kps) if kps else None, source=source, source_id=source_id)
+        keypoints=json.loads(kps) if kps else None, source=source, source_id=source_id,
+        extra=json.loads(extra) if extra else {})
 
 
 _ANN_COLUMNS = ("id, image_id, category_id, x, y, w, h, area, iscrowd, seg_kind, segmentation, keypoints, "
-                "source, source_id")
+                "source, source_id, extra")
 
 
 def annotations(project: Project, image_ids: Iterable[int] | None = None) -> dict[int, list[Annotation]]:
@@ -140,6 +156,7 @@ def annotation_row(ann: Annotation) -> dict[str, Any]:
         "keypoints": json.dumps(ann.keypoints) if ann.keypoints is not None else None,
         "num_keypoints": (sum(1 for v in ann.keypoints[2::3] if v > 0) if ann.keypoints else None),
         "source": ann.source, "source_id": ann.source_id,
+        "extra": json.dumps(ann.extra, separators=(",", ":")) if ann.extra else None,
     }
     if ann.id is not None:
         row["id"] = ann.id

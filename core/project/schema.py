@@ -90,11 +90,20 @@ def _v4_video_hashes(db: sqlite_utils.Database) -> None:
     db["videos"].create_index(["sha256"])
 
 
+def _v5_ignore_regions_and_attributes(db: sqlite_utils.Database) -> None:
+    """An annotation may have no category: an ignore region (``iscrowd`` 1) for every class, as
+    KITTI's DontCare and labelme's ``__ignore__`` mark them (a COCO crowd region keeps its class);
+    and each annotation gets ``extra``, a JSON object of attributes (e.g. ``{"gesture": "two"}``)."""
+    db["annotations"].transform(not_null={"category_id": False})
+    db["annotations"].add_column("extra", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_media_jobs_imports,
     _v3_sample_splits,
     _v4_video_hashes,
+    _v5_ignore_regions_and_attributes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

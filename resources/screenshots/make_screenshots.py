@@ -1,10 +1,14 @@
 """Render the README's screenshots: every page of the main window, the new-project wizard, and
 the Train page in the dark theme (1280x800 PNGs, offscreen) and in a 1024x700 window.
 
-    python resources/screenshots/make_screenshots.py [--project DIR] [--video FILE] [--out DIR]
+    python resources/screenshots/make_screenshots.py [--project DIR] [--video FILE]
+                                                     [--detection-project DIR] [--out DIR]
 
 Without --project it first runs the quick demo (a few minutes) and shows its project; the
 README's pictures come from the full demo's (`make demo`, then `--project demo_out/project`).
+The detection pictures (the Preview with hand boxes, the Data page with hands) come from a
+detection demo's project: `--detection-project DIR` (its folder's input.mp4 plays in the
+Preview), else the quick detection demo is run first.
 Pages are rendered by `studio gui --page NAME --screenshot FILE`, as a user would; settings go
 to a throw-away folder, so the user's own recent projects and window layout are not touched.
 """
@@ -22,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
 # data first: opening the project puts it in the (throw-away) recent list the Projects page shows
 PAGES = ("data", "projects", "label", "train", "runs", "optimize", "preview")
+DETECTION_PAGES = ("data", "preview")     # detection-<page>.png
 
 
 def studio(*args: str, env: dict[str, str]) -> None:
@@ -70,10 +75,25 @@ def wizard_shots(out: Path) -> None:
     window.close()
 
 
+def detection_shots(project: Path | None, out: Path, work: Path, env: dict[str, str]) -> None:
+    """The detection family's pages: a hand detector's project (the quick detection demo's by default)."""
+    if project is None:
+        studio("demo", "--task", "detection", "--out", str(work / "detection"), "--quick", env=env)
+        project = work / "detection" / "project"
+    video = project.parent / "input.mp4"
+    for page in DETECTION_PAGES:
+        extra = ["--source", str(video)] if page == "preview" and video.is_file() else []
+        studio("gui", str(project), "--page", page, "--theme", "light", "--screenshot",
+               str(out / f"detection-{page}.png"), *extra, env=env)
+        print(f"wrote {out / f'detection-{page}.png'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", help="project to show (default: run the quick demo first)")
     parser.add_argument("--video", help="video for the Preview page (default: the demo's input.mp4)")
+    parser.add_argument("--detection-project", help="a detection project for the detection pictures (default: run "
+                                                    "the quick detection demo first)")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -95,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
            env=env)
     studio("gui", str(project), "--page", "train", "--theme", "light", "--size", "1024x700", "--screenshot",
            str(out / "train-1024x700.png"), env=env)
+    detection_shots(Path(args.detection_project).resolve() if args.detection_project else None, out, work, env)
     os.environ.update({k: env[k] for k in ("QT_QPA_PLATFORM", "STUDIO_CONFIG_DIR")})
     sys.path.insert(0, str(ROOT))
     wizard_shots(out)

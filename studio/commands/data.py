@@ -5,18 +5,22 @@ import argparse
 import json
 import sys
 
-from core.datasets.formats import FORMATS, import_format, input_names
+from core.datasets.formats import FORMATS, cli_flag, import_format, input_names
 from core.errors import DataError
 from core.jobs.reporter import Reporter
 from core.project import Project
 
 
-EXPORT_FORMATS = ("coco", "frame_folders")
+EXPORT_FORMATS = ("coco", "kitti", "image_folders", "frame_folders")
 
 
 def _input_help(name: str) -> str:
-    """--NAME's help: what each format that takes it wants there."""
-    return "; ".join(f"{f.name}: {f.input(name).help}" for f in FORMATS.values() if name in f.flags)
+    """--NAME's help: what each format that takes it wants there (formats that say the same, once)."""
+    helps: dict[str, list[str]] = {}
+    for f in FORMATS.values():
+        if name in f.flags:
+            helps.setdefault(f.input(name).help, []).append(f.name)
+    return "; ".join(f"{', '.join(names)}: {text}" for text, names in helps.items())
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,21 +33,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--format", required=True, choices=tuple(FORMATS),
                      help="; ".join(f"{f.name}: {f.short}" for f in FORMATS.values()))
     for name in input_names():
-        kinds = {f.input(name).metavar for f in FORMATS.values() if name in f.flags}
-        imp.add_argument(f"--{name}", metavar=kinds.pop() if len(kinds) == 1 else "PATH", help=_input_help(name))
+        inputs = [f.input(name) for f in FORMATS.values() if name in f.flags]
+        kinds = {i.metavar for i in inputs}
+        choices = {i.choices for i in inputs if i.kind == "choice"}
+        imp.add_argument(cli_flag(name), dest=name, metavar=kinds.pop() if len(kinds) == 1 else "PATH",
+                         help=_input_help(name),
+                         **({"choices": choices.pop()} if len(choices) == 1 else {}))
     imp.add_argument("--link", action="store_true",
                      help="reference the files where they are instead of copying them into the project")
     imp.add_argument("--dry-run", action="store_true", help="print the validation report; write nothing")
     imp.add_argument("--report-json", action="store_true", help="print the full report as JSON")
     imp.set_defaults(func=_import)
 
-    exp = dsub.add_parser("export", help="write the project's annotations as a COCO json, or its clips as frame "
-                                         "folders with split lists")
+    exp = dsub.add_parser("export", help="write the project's annotations as a COCO json, KITTI labels or image "
+                                         "folders per class, or its clips as frame folders with split lists")
     exp.add_argument("dir", help="the project folder")
     exp.add_argument("--format", default=None, choices=EXPORT_FORMATS,
-                     help="coco (images; the default) or frame_folders (clips: OUT/<class>/<clip>/rgb/000001.png and "
-                          "train.txt, val.txt, test.txt, splits.txt; the default for clip projects)")
-    exp.add_argument("out", help="the .json file (coco) or the new folder (frame_folders) to write")
+                     help="coco (images; the default): one .json file; kitti: a folder, its label_2/ holding one .txt "
+                          "per image; image_folders: one subfolder of images per class; frame_folders (clips: "
+                          "OUT/<class>/<clip>/rgb/000001.png and train.txt, val.txt, test.txt, splits.txt; the default "
+                          "for clip projects)")
+    exp.add_argument("out", help="the .json file (coco) or the folder to write (kitti, image_folders, frame_folders)")
     exp.add_argument("--split", choices=("train", "val", "test"), help="only this split (default: everything)")
     names = exp.add_mutually_exclusive_group()
     names.add_argument("--with-images", metavar="DIR",
@@ -83,10 +93,10 @@ def _import(args: argparse.Namespace) -> int:
         info = family_info(project.task)
         if fmt.name not in info.import_formats:
             raise DataError(f"{info.title} projects import {', '.join(info.import_formats)}, not {fmt.name}.")
-        stray = [f"--{n}" for n, v in values.items() if v and n not in fmt.flags]
+        stray = [cli_flag(n) for n, v in values.items() if v and n not in fmt.flags]
         if stray:
             raise DataError(f"A {fmt.name} import does not take {', '.join(stray)}; it takes "
-                            f"{', '.join('--' + n for n in fmt.flags)}.")
+                            f"{', '.join(cli_flag(n) for n in fmt.flags)}.")
         problem = fmt.problem(values, cli=True)
         if problem:
             raise DataError(problem)
@@ -135,6 +145,7 @@ def _print_report(report, as_json: bool) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     from core.datasets.coco import export_coco
+    from core.datasets.kitti import export_kitti
     from core.project.samples import split_unit
 
     with Project.open(args.dir) as project:
@@ -154,6 +165,29 @@ def _export(args: argparse.Namespace) -> int:
         if clips:
             raise DataError("This project holds clips, not images: export them with --format frame_folders OUT_DIR "
                             "(frame folders per class and split lists).")
+        if fmt == "image_folders":
+            from core.datasets.image_folders import export_image_folders
+
+            if args.with_images or args.images_root:
+                raise DataError("An image_folders export always copies the images; it takes no --with-images or "
+                                "--images-root.")
+            summary = export_image_folders(project, args.out, split=args.split)
+            print(f"Wrote {summary['images']} image(s) into {summary['path']}, one folder per class "
+                  f"({', '.join(summary['classes']) or 'none'}); re-import it with --format image_folders --images "
+                  f"{summary['path']}.")
+            return 0
+        if fmt == "kitti":
+            summary = export_kitti(project, args.out, split=args.split, images_root=args.images_root,
+                                   with_images=args.with_images)
+            print(f"Wrote {summary['images']} KITTI label file(s) into {summary['path']}: {summary['objects']} "
+                  f"object(s), {summary['dont_care']} DontCare region(s).")
+            if summary["crowd_as_dont_care"]:
+                print(f"{summary['crowd_as_dont_care']} crowd region(s) of a class were written as DontCare: KITTI "
+                      "has no class for an ignore region.")
+            if summary["renamed_classes"]:
+                print("Class names with spaces were written with underscores: "
+                      f"{', '.join(summary['renamed_classes'])}.")
+            return 0
         summary = export_coco(project, args.out, split=args.split, images_root=args.images_root,
                               with_images=args.with_images)
     print(f"Wrote {summary['path']}: {summary['images']} image(s), {summary['annotations']} annotation(s), "

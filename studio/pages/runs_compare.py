@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -75,6 +75,14 @@ class CompareView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
         lay.addWidget(body, 1)
+        # a classifier's confusion matrix (eval/confusion.png, written by its evaluation), one run selected
+        self.confusion = QLabel()
+        self.confusion.setObjectName("ConfusionPicture")
+        self.confusion.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.confusion.setToolTip("Confusion matrix of the run's last evaluation: rows are the true classes, "
+                                  "columns the predicted ones (also eval/confusion.csv)")
+        self.confusion.hide()
+        lay.addWidget(self.confusion)
         self.body = body
         self._chosen = "loss"
 
@@ -115,10 +123,16 @@ class CompareView(QWidget):
                            2: f"Comparing {' and '.join(self.names)}."}.get(len(rows), ""))
         self.body.setVisible(bool(rows))
         self.series_combo.setEnabled(bool(rows))
+        self._show_confusion(run_dirs[0] / "eval" / "confusion.png" if len(rows) == 1 else None)
         self._pump()
         self._fill_combo()
         self._fill_table()
         self.eval_plot.refresh(force=True)    # now, hidden or not: no curve of the runs shown before stays
+
+    def _show_confusion(self, path: Path | None) -> None:
+        picture = QPixmap(str(path)) if path is not None and path.is_file() else QPixmap()
+        self.confusion.setPixmap(picture)
+        self.confusion.setVisible(not picture.isNull())
 
     def _pump(self) -> None:
         more = False

@@ -28,8 +28,15 @@ HATCH_ALPHA = (200, 40)   # stripes of a crowd region: dense, sparse
 HATCH_PERIOD = 6          # pixels per stripe pair
 
 
-def class_rgb(category_id: int) -> tuple[int, int, int]:
-    """The class color shared with the video overlays (core.video.draw), as RGB."""
+IGNORE_RGB = (215, 215, 215)   # an ignore region of every class (KITTI DontCare, labelme __ignore__)
+IGNORE_NAME = "ignore"
+
+
+def class_rgb(category_id: int | None) -> tuple[int, int, int]:
+    """The class color shared with the video overlays (core.video.draw), as RGB; light grey for
+    an ignore region of every class (no category)."""
+    if category_id is None:
+        return IGNORE_RGB
     b, g, r = color_for(int(category_id))
     return r, g, b
 
@@ -47,7 +54,9 @@ class ImageDoc:
     frame: np.ndarray | None = None    # an already decoded BGR image
     frame_index: int | None = None     # `path` is a video: show this frame (width/height 0: the video's)
 
-    def category_name(self, category_id: int) -> str:
+    def category_name(self, category_id: int | None) -> str:
+        if category_id is None:
+            return IGNORE_NAME
         style = self.styles.get(category_id)
         return style.name if style else f"class {category_id}"
 
@@ -132,6 +141,13 @@ def prepare_mask(mask: np.ndarray, rgb: tuple[int, int, int], crowd: bool) -> Pr
     return PreparedMask(x0, y0, image, outlines)
 
 
+def _box_mask(bbox, h: int, w: int) -> np.ndarray:
+    x, y, bw, bh = bbox
+    mask = np.zeros((h, w), bool)
+    mask[max(0, int(y)):min(h, int(np.ceil(y + bh))), max(0, int(x)):min(w, int(np.ceil(x + bw)))] = True
+    return mask
+
+
 def prepare(doc: ImageDoc) -> Prepared:
     """Decode the image and the masks of `doc` (thread-safe: numpy, OpenCV and QImage only)."""
     bgr, error = _read(doc)
@@ -141,6 +157,9 @@ def prepare(doc: ImageDoc) -> Prepared:
     out = Prepared(to_qimage(bgr) if bgr is not None else None, error)
     h, w = doc.height, doc.width
     for ann in doc.annotations:
+        if ann.seg_kind is None and ann.iscrowd:   # a box-only ignore region (DontCare): its box, hatched
+            out.masks.append(prepare_mask(_box_mask(ann.bbox, h, w), class_rgb(ann.category_id), True))
+            continue
         if ann.seg_kind is None:      # box only: the box is drawn, there is no mask
             out.masks.append(None)
             continue

@@ -137,7 +137,8 @@ class AnnotationScene(QGraphicsScene):
         style = Qt.PenStyle.DashLine if ann.iscrowd else Qt.PenStyle.SolidLine
         group.box = self.addRect(QRectF(x, y, bw, bh), _pen(color, 2, style))
         group.box.setZValue(3)
-        name = doc.category_name(ann.category_id) + (" (crowd)" if ann.iscrowd else "")
+        crowd = ann.iscrowd and ann.category_id is not None      # an ignore region of every class is named "ignore"
+        name = doc.category_name(ann.category_id) + (" (crowd)" if crowd else "")
         group.tag = TagItem(name, color)
         group.tag.setPos(x, y)
         group.tag.setZValue(5)

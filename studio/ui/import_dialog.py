@@ -21,6 +21,10 @@ MAX_REPORT_ROWS = 500
 IDLE = "Choose the files, then Check: nothing is written until you press Import."
 
 
+def _text(edit) -> str:
+    return edit.currentText() if isinstance(edit, QComboBox) else edit.text()
+
+
 def _path_row(edit: QLineEdit, browse) -> QWidget:
     box = QWidget()
     row = QHBoxLayout(box)
@@ -109,19 +113,29 @@ class ImportDialog(QDialog):
         form.addRow(blurb)
         self.edits[key] = {}
         for i in fmt.inputs:
+            tip = i.help[:1].upper() + i.help[1:]
+            if i.kind == "choice":           # e.g. what happens to unmapped classes
+                box = QComboBox()
+                box.addItems(list(i.choices))
+                box.setToolTip(tip)
+                box.currentTextChanged.connect(self._invalidate)
+                self.edits[key][i.name] = box
+                form.addRow(i.label, box)
+                continue
             edit = QLineEdit()
             edit.setPlaceholderText(i.placeholder)
-            edit.setToolTip(i.help[:1].upper() + i.help[1:])
+            edit.setToolTip(tip)
             edit.textChanged.connect(self._invalidate)
             self.edits[key][i.name] = edit
-            form.addRow(i.label, _path_row(edit, lambda _=False, e=edit, i=i: self._browse(e, i)))
+            form.addRow(i.label, _path_row(edit, lambda _=False, e=edit, i=i: self._browse(e, i)) if i.is_path
+                        else edit)
         for i in fmt.inputs:
             if i.guess:   # e.g. KITTI: picking .../image_2 fills in .../label_2 when it exists
                 self.edits[key][i.guess[0]].textChanged.connect(lambda _t, k=key, n=i.name: self._guess(k, n))
         return page
 
     def _guess(self, key: str, name: str) -> None:
-        values = {n: e.text() for n, e in self.edits[key].items()}
+        values = {n: _text(e) for n, e in self.edits[key].items()}
         guess = FORMATS[key].guess(name, values)
         if guess:
             self.edits[key][name].setText(guess)
@@ -136,11 +150,12 @@ class ImportDialog(QDialog):
         self._invalidate()
 
     def values(self) -> dict[str, str]:
-        return {name: edit.text() for name, edit in self.edits[self.fmt].items()}
+        return {name: _text(edit) for name, edit in self.edits[self.fmt].items()}
 
     def set_value(self, name: str, text: str) -> None:
-        """Type a path into the current format's field `name` (as a user would)."""
-        self.edits[self.fmt][name].setText(text)
+        """Type a path or option into the current format's field `name` (or pick a choice), as a user would."""
+        edit = self.edits[self.fmt][name]
+        edit.setCurrentText(text) if isinstance(edit, QComboBox) else edit.setText(text)
 
     def _browse(self, edit: QLineEdit, item) -> None:
         if item.kind == "file":

@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QSpinBox, QWidget
 
 from core.datasets.formats import FORMATS, ImportFormat, formats_for
-from studio.wizard.widgets import PathField
+from studio.wizard.widgets import OptionField, PathField
 
 Planner = Callable[..., Any]   # planner(reporter=...) -> ImportPlan | VideoImportPlan
 
@@ -35,11 +35,19 @@ class SourceForm(QWidget):
             text.setWordWrap(True)
             text.setProperty("role", "hint")
             self.form.addRow(text)
-        self.fields: dict[str, PathField] = {}
+        self.fields: dict[str, PathField | OptionField] = {}
 
     def add_path(self, name: str, label: str, mode: str, caption: str, placeholder: str = "",
                  file_filter: str = "") -> PathField:
         field = PathField(mode, caption, file_filter, placeholder)
+        field.setObjectName(f"{self.key}_{name}")
+        field.changed.connect(lambda _t: self.changed.emit())
+        self.fields[name] = field
+        self.form.addRow(label, field)
+        return field
+
+    def add_option(self, name: str, label: str, choices: tuple[str, ...] = (), placeholder: str = "") -> OptionField:
+        field = OptionField(choices, placeholder)
         field.setObjectName(f"{self.key}_{name}")
         field.changed.connect(lambda _t: self.changed.emit())
         self.fields[name] = field
@@ -78,7 +86,11 @@ class FormatForm(SourceForm):
         self.splits = not fmt.videos        # clips are split when action training arrives
         super().__init__(parent, blurb=fmt.blurb)
         for i in fmt.inputs:
-            field = self.add_path(i.name, f"{i.label}:", i.kind, f"Choose the {i.what}", i.placeholder, i.file_filter)
+            if i.is_path:
+                field = self.add_path(i.name, f"{i.label}:", i.kind, f"Choose the {i.what}", i.placeholder,
+                                      i.file_filter)
+            else:   # an option: the class map, what happens to unmapped classes
+                field = self.add_option(i.name, f"{i.label}:", i.choices, i.placeholder)
             field.setToolTip(i.help[:1].upper() + i.help[1:])
         for i in fmt.inputs:
             if i.guess:   # KITTI: picking .../image_2 fills in .../label_2 beside it when that exists
@@ -100,9 +112,10 @@ class FormatForm(SourceForm):
 
 
 class SampleForm(SourceForm):
-    key, title = "sample", "Built-in sample data (synthetic shapes)"
-    blurb = ("Scenes of circles, squares, triangles and other shapes with exact masks, generated on this computer "
-             "and imported through the COCO importer. Good for trying Studio end to end.")
+    key, title = "sample", "Built-in sample data (synthetic scenes)"
+    blurb = ("Synthetic scenes generated on this computer and imported through the COCO importer: shapes with "
+             "exact masks for instance segmentation, hands with exact boxes (and a gesture each) for detection. "
+             "Good for trying Studio end to end.")
     needs_check = False
     copy_option = False
 

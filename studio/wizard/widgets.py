@@ -1,9 +1,9 @@
-"""Small widgets the wizard pages share: a path field with a Browse button, an inline message
-label (error / note), and a label for form rows."""
+"""Small widgets the wizard pages share: a path field with a Browse button, an option field (free
+text, or one of a few choices), an inline message label (error / note), and a label for form rows."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 
 class PathField(QWidget):
@@ -41,6 +41,34 @@ class PathField(QWidget):
             chosen, _ = QFileDialog.getOpenFileName(self, self.caption, start, self.file_filter)
         if chosen:
             self.edit.setText(chosen)
+
+
+class OptionField(QWidget):
+    """An import option beside the path fields: a line edit (the class map), or a combo box of
+    `choices` (keep / drop), with the PathField interface (`text`, `setText`, `changed`)."""
+
+    changed = Signal(str)
+
+    def __init__(self, choices: tuple[str, ...] = (), placeholder: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        if choices:
+            self.edit = QComboBox()
+            self.edit.addItems(list(choices))
+            self.edit.currentTextChanged.connect(self.changed)
+        else:
+            self.edit = QLineEdit()
+            self.edit.setPlaceholderText(placeholder)
+            self.edit.setClearButtonEnabled(True)
+            self.edit.textChanged.connect(self.changed)
+        lay.addWidget(self.edit, 1)
+
+    def text(self) -> str:
+        return (self.edit.currentText() if isinstance(self.edit, QComboBox) else self.edit.text()).strip()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
+        self.edit.setCurrentText(text) if isinstance(self.edit, QComboBox) else self.edit.setText(text)
 
 
 class Message(QLabel):

@@ -75,11 +75,10 @@ class InstanceSegmentation(Family):
                             backbone="backbone.body.")
 
     def pruning_scope(self, model, spec):
-        """The backbone (ResNet body and FPN), see `model.backbone_pruning_scope`."""
-        from core.families.instance_segmentation.model import backbone_pruning_scope
+        """The backbone (ResNet body and FPN), see `core.families.fpn_pruning`."""
+        from core.families.fpn_pruning import fpn_backbone_scope
 
-        size = spec.data.image_size
-        return backbone_pruning_scope(model.backbone, size, size)
+        return fpn_backbone_scope(model, spec.data.image_size)
 
     # --- one inference path -------------------------------------------------------------------
     def graph(self, spec) -> GraphSpec:

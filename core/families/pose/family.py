@@ -97,9 +97,9 @@ class Pose(Family):
     def pruning_scope(self, model, spec):
         """The backbone (ResNet body and FPN) at the input size, as Mask R-CNN's: the RPN and the
         RoI heads (box and keypoint) keep their width."""
-        from core.families.instance_segmentation.model import backbone_pruning_scope
+        from core.families.fpn_pruning import fpn_backbone_scope
 
-        return backbone_pruning_scope(model.backbone, spec.data.input_height, spec.data.input_width)
+        return fpn_backbone_scope(model, spec.data.input_height, spec.data.input_width)
 
     # --- one inference path -------------------------------------------------------------------
     def graph(self, spec) -> GraphSpec:

@@ -13,7 +13,7 @@ from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHe
 from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
 from torchvision.ops import MultiScaleRoIAlign
 
-from core.families.instance_segmentation.model import build_backbone, freeze_blocks
+from core.models.resnet_fpn import build_backbone, freeze_blocks
 from core.families.pose.spec import PoseSpec
 
 

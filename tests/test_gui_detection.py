@@ -1,0 +1,157 @@
+"""The detection family in the real main window: the wizard makes a hand project from the sample
+data with the family's CPU schedule; the Data page draws the boxes and a DontCare region hatched;
+Train plots the loss under the family's labels; Runs compares by AP; Optimize lists the ONNX export;
+the Preview runs it over a video and draws hand boxes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QWizard
+
+pytest.importorskip("torch")
+
+from core.project import catalog, runs  # noqa: E402
+from gui_data_helpers import wait_drawn  # noqa: E402
+from test_gui_wizard import choose, click, go_next, open_wizard  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+LOAD_MS = 90_000
+
+
+@pytest.fixture
+def window(qtbot):
+    from studio.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    yield w
+    w.page("preview").preview.stop()
+    w.jobs.stop_all(grace_ms=2000)
+    w.jobs.wait_all(30_000)
+    QThreadPool.globalInstance().waitForDone(60_000)
+    w.session.close_project()
+
+
+def test_the_wizard_makes_a_hand_project_from_the_sample_data(qtbot, window, tmp_path):
+    wiz = open_wizard(qtbot, window, tmp_path, name="hands", family="detection")
+    go_next(qtbot, wiz)
+    choose(qtbot, wiz, "sample")
+    form = wiz.import_page.forms["sample"]
+    form.images.setValue(10)
+    form.size.setValue(96)
+    go_next(qtbot, wiz)
+    assert wiz.currentPage() is wiz.model_page
+    qtbot.waitUntil(wiz.model_page.isComplete, timeout=60_000)
+    backbones = [wiz.model_page.backbone.itemText(i) for i in range(wiz.model_page.backbone.count())]
+    assert backbones[:3] == ["resnet18", "resnet34", "resnet50"] and wiz.model_page.backbone.currentText() == "resnet18"
+    go_next(qtbot, wiz)
+    text = wiz.review_page.editor.toPlainText()
+    assert "task: detection" in text and "total_steps: 1200" in text      # the family's sample schedule
+    assert "architecture: faster_rcnn" in text
+    wiz.review_page.start.setChecked(False)
+    with qtbot.waitSignal(wiz.created, timeout=60_000):
+        click(qtbot, wiz.button(QWizard.WizardButton.FinishButton))
+    project = window.session.project
+    assert project.task == "detection" and len(catalog.images(project)) == 10
+    assert [c.name for c in catalog.categories(project)] == ["hand"]
+    anns = [a for group in catalog.annotations(project).values() for a in group]
+    assert anns and all("gesture" in a.extra for a in anns)
+    assert runs.get_run(project, "run-001").status == "created"
+
+
+@pytest.fixture
+def hand_project(tmp_path):
+    """Synthetic hands plus one KITTI image with a DontCare region; a tiny run and its ONNX export."""
+    from core.datasets.kitti import plan_kitti_import
+    from core.datasets.plan import commit_import
+    from core.datasets.split import split_project
+    from core.datasets.synthetic_hands import import_sample_hands
+    from core.families import get_family
+    from core.project import Project
+    from core.runtime.convert import checkpoint_to_onnx
+    from core.setup.new_run import create_run_from_spec
+    from core.training.trainer import train_run
+    from data_fixtures import write_png
+    from workers.channel import WorkerReporter
+
+    project = Project.create(tmp_path / "p", "detection")
+    import_sample_hands(project, num_images=12, size=96, seed=5)
+    write_png(tmp_path / "k" / "image_2" / "dc.png", 96, 96, seed=9)
+    (tmp_path / "k" / "label_2").mkdir(parents=True)
+    (tmp_path / "k" / "label_2" / "dc.txt").write_text(
+        "hand 0 0 0 10 10 40 50 0 0 0 0 0 0 0\nDontCare -1 -1 -10 50 20 90 60 -1 -1 -1 -1000 -1000 -1000 -10\n")
+    commit_import(project, plan_kitti_import(tmp_path / "k" / "image_2", tmp_path / "k" / "label_2"))
+    split_project(project, val=0.25, seed=0)
+    spec = get_family("detection").default_spec("cpu")
+    spec.data.image_size = 96
+    spec.model.test_score_threshold = 0.0
+    t = spec.train
+    t.total_steps, t.warmup_steps, t.learning_rate_steps, t.num_steps_per_eval, t.log_interval = 6, 2, [4], 3, 1
+    t.checkpoint_interval = 3
+    create_run_from_spec(project, "r", spec)
+    reporter = WorkerReporter("train", None, project.run_dir("r") / "events.jsonl")
+    train_run(project, "r", reporter)
+    reporter.close()
+    final = project.run_dir("r") / "checkpoints" / "model.pt"
+    onnx = checkpoint_to_onnx(final, project.run_dir("r") / "exports" / "model.onnx").path
+    runs.add_artifact(project, runs.get_run(project, "r").id, "onnx", onnx, fmt="onnx", precision="fp32",
+                      meta={"source": str(final)})
+    root = project.root
+    project.close()
+    return root
+
+
+@pytest.mark.slow
+def test_the_detection_family_in_the_main_window(qtbot, window, hand_project, tmp_path):
+    from core.datasets.synthetic_hands import generate_hands_video
+    from gui_data_helpers import rendered
+
+    assert window.open_project(str(hand_project))
+    project = window.session.project
+
+    window.show_page("data")
+    data = window.page("data")
+    dc = next(im for im in catalog.images(project) if im.file_name == "dc.png")
+    qtbot.waitUntil(lambda: data.grid.thumbs.rowCount() == len(catalog.images(project)), timeout=LOAD_MS)
+    data.show_image(dc.id)
+    view = data.details.image
+    wait_drawn(qtbot, view, dc.id)
+    names = [data.details.annotations.topLevelItem(i).text(1)
+             for i in range(data.details.annotations.topLevelItemCount())]
+    assert sorted(names) == ["hand", "ignore"]
+    view.set_layer_visible("boxes", False)
+    view.set_layer_visible("labels", False)
+    drawn = rendered(view)
+    stripe = [int(np.abs(drawn[40, x].astype(int) - drawn[40, x + 1].astype(int)).sum()) for x in range(55, 85)]
+    assert max(stripe) > 20                                   # hatched: neighbouring pixels alternate
+
+    window.show_page("train")
+    dash = window.page("train").dashboard
+    qtbot.waitUntil(lambda: dash.loss_plot.point_count("loss_classifier") > 0, timeout=LOAD_MS)
+    legend = [label.text for _sample, label in dash.loss_plot.legend.items]
+    assert {"cls", "box", "obj", "rpn"} <= set(legend)       # the family's labels, not Mask R-CNN's mask
+
+    window.show_page("runs")
+    runs_page = window.page("runs")
+    qtbot.waitUntil(lambda: runs_page.table.rowCount() == 1, timeout=LOAD_MS)
+    assert "best AP" in runs_page.table.columns()
+
+    window.show_page("optimize")
+    table = window.page("optimize").table
+    qtbot.waitUntil(lambda: table.rowCount() >= 2, timeout=LOAD_MS)
+    assert "model.onnx" in [table.item(r, 1).text() for r in range(table.rowCount())]
+
+    window.show_page("preview")
+    preview = window.page("preview")
+    preview.score.set_value(0.0)
+    combo = preview.picker.model_combo
+    combo.setCurrentIndex(next(i for i in range(combo.count()) if "model.onnx" in combo.itemText(i)))
+    video = generate_hands_video(tmp_path / "hands.mp4", num_frames=6, size=96)
+    preview.open_source(str(video))
+    qtbot.waitUntil(lambda: preview.preview.current is not None, timeout=LOAD_MS)
+    frame = preview.preview.current
+    assert frame.prediction.kind == "instances" and frame.prediction.masks is None
+    assert frame.detections > 0
