@@ -59,8 +59,12 @@ def close_window(w) -> None:
         for job in w.jobs.active():
             job.process.kill()
             job.process.waitForFinished(10_000)
+    left = w.jobs.active()
+    for job in left:       # never let the window's close ask "Jobs are running": a modal question waits forever
+        job.status = "failed"
     QThreadPool.globalInstance().waitForDone(60_000)
     w.session.close_project()
+    assert not left, f"jobs still running when the test ended: {[j.title for j in left]}"
 
 
 def legend_texts(plot) -> list[str]:
