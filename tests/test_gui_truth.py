@@ -167,3 +167,24 @@ def test_the_readouts_agree_while_training_and_after_a_stop(qtbot, window, tmp_p
     assert f"Press Resume (Ctrl+R) to continue" in page.controls.next_steps.text()
     assert "again" not in dash.log_view.toPlainText()
     assert window.jobs_panel.stop_button(job) is None             # an ended job has nothing to stop
+
+
+def test_the_projects_page_calls_missing_only_a_folder_that_is_gone(qtbot, window, tmp_path):
+    import shutil
+
+    from studio.ui.recent_projects import PEEK_ROLE
+
+    for name in ("here", "gone"):
+        Project.create(tmp_path / name, "toy_colors", name=name).close()
+        assert window.open_project(str(tmp_path / name))
+    shutil.rmtree(tmp_path / "gone")
+    window.session.close_project()
+    window.show_page("projects")
+    recent = window.page("projects").recent
+    qtbot.waitUntil(lambda: recent.count() == 2, timeout=5000)
+    shown = {}
+    for i in range(recent.count()):
+        peek = recent.item(i).data(PEEK_ROLE)
+        shown[peek.name if peek.exists else "gone"] = recent.itemDelegate().placeholder(peek)
+    # the toy family has no picture: its title stands in, not a red "missing" under an existing project
+    assert shown == {"here": "Toy colors", "gone": "missing"}
