@@ -32,8 +32,7 @@ def measured_step(monkeypatch):
 def window(qtbot):
     from studio.main_window import MainWindow
 
-    w = MainWindow()
-    qtbot.addWidget(w)
+    w = MainWindow()      # closed by close_window, after its jobs (see gui_journeys.main_window)
     w.show()
     yield w
     close_window(w)     # no job or background check outlives its test
