@@ -82,6 +82,19 @@ def test_each_family_exports_int8_with_deepstream_triton_and_a_model_card(task, 
         md = int8.with_name(int8.name + ".card.md").read_text()
         assert "Model card" in md and "Speed on the exporting machine" in md
 
+        from core.families import family_info
+        from core.project.runs import get_run
+        from studio.commands.runs import _guardrail_rows               # what `studio runs show` prints
+
+        headline = family_info(task).headline_metric
+        rows = {r["path"]: r for r in _guardrail_rows(project, get_run(project, run))}
+        trained = next(r for r in rows.values() if r["role"] == "trained")
+        shown = next(r for p, r in rows.items() if p.endswith("model.int8.onnx"))
+        assert shown["value"] == result.metrics[headline] and shown["delta"] == pytest.approx(
+            result.metrics[headline] - trained["value"])
+        assert shown["latency_ms"] == card["throughput"]["latency_ms_p50"] and shown["card"].endswith(".card.md")
+        assert shown["deploy_dir"] == str(folder)
+
 
 def test_fp16_export_keeps_fp32_inputs_and_runs(tmp_path):
     import onnx
@@ -160,3 +173,38 @@ def test_an_engine_export_without_tensorrt_says_why(tmp_path):
         project, run = smoke_project(tmp_path, "toy_colors")
         with pytest.raises(ExportError, match="A TensorRT engine cannot be built here: TensorRT is not installed"):
             export_run(project, ExportRequest(run=run, format="engine"))
+
+
+def test_an_engine_from_another_machine_names_its_onnx_and_the_rebuild(tmp_path, capsys):
+    from core.deploy.tensorrt_build import engine_meta, rebuild_source
+    from core.errors import RuntimeUnavailableError
+    from core.runtime.sidecar import check_environment, read_sidecar, write_sidecar
+    from core.runtime.tensorrt_backend import tensorrt_available
+    from studio.cli import main
+
+    onnx = tmp_path / "model.int8.onnx"
+    onnx.write_bytes(b"graph")
+    engine = tmp_path / "model.int8.engine"
+    engine.write_bytes(b"plan")
+    built_on = {"tensorrt_version": "10.3.0", "cuda_version": "12.6", "gpu_name": "NVIDIA H200",
+                "compute_capability": "9.0"}
+    profile = {"input_1": ((1, 3, 64, 64), (1, 3, 64, 64), (2, 3, 64, 64))}
+    meta = engine_meta({"task": "t", "categories": [], "spec": "", "inputs": [], "outputs": []}, onnx, "int8",
+                       profile, built_on)
+    write_sidecar(engine, meta)
+    stored = read_sidecar(engine)
+    here = {**built_on, "gpu_name": "NVIDIA L4", "compute_capability": "8.9"}
+    with pytest.raises(RuntimeUnavailableError) as err:
+        check_environment(stored, here)
+    assert str(err.value) == ("model.int8.engine was built for another environment: gpu name 'NVIDIA H200' (here "
+                              "'NVIDIA L4'); compute capability '9.0' (here '8.9'). Rebuild it on this machine from its "
+                              "ONNX model.int8.onnx: `studio rebuild-engine model.int8.engine`.")
+    assert rebuild_source(engine) == (onnx, "int8", profile)        # what a rebuild takes from the sidecar
+    ok, reason = tensorrt_available()
+    if not ok:                                                      # here: the availability sentence, exit 2
+        assert main(["rebuild-engine", str(engine)]) == 2
+        assert "A TensorRT engine cannot be built here" in capsys.readouterr().err
+    onnx.write_bytes(b"another graph")
+    assert main(["rebuild-engine", str(engine)]) == 2
+    assert ("model.int8.onnx is not the ONNX model.int8.engine was built from (its SHA-256 differs)"
+            in capsys.readouterr().err)

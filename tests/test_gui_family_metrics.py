@@ -109,7 +109,7 @@ def test_pages_show_the_familys_metrics_and_loss_labels_not_mask_rcnns(qtbot, wi
     opt = w.page("optimize")
     assert opt.run_combo.currentText() == "b"
     headers = _headers(opt.table)
-    assert headers[5:] == ["score", "Δ score", "recall", "Δ recall"]
+    assert headers[5:] == ["Latency", "score", "Δ score", "recall", "Δ recall"]
     onnx = opt.table.row_of("onnx")
     assert opt.table.item(onnx, headers.index("Δ score")).text() == "-0.050"
     shown += headers
@@ -133,4 +133,4 @@ def test_instance_segmentation_keeps_its_names(qtbot, window, make_seg_project):
     assert [c for c in w.page("runs").table.columns() if c.startswith("best")] == [
         "best mask_AP", "best AP", "best mask_AP50", "best AP50"]
     w.show_page("optimize")
-    assert _headers(w.page("optimize").table)[5:7] == ["mask_AP", "Δ mask_AP"]
+    assert _headers(w.page("optimize").table)[5:8] == ["Latency", "mask_AP", "Δ mask_AP"]

@@ -1,17 +1,16 @@
 """The Optimize page: the trained run's checkpoint is listed, an export started from the page
 runs as a worker job and adds an ONNX row with its accuracy delta, evaluation of an artifact
-stores metrics, unavailable formats/precisions and later sections say why."""
+stores metrics, TensorRT says why it is unavailable here."""
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGroupBox, QLabel, QPushButton
 
 from core.project import runs
 from core.runtime.tensorrt_backend import tensorrt_available
 from optimize_preview_support import trained_project_copy
 from studio.controllers.jobs import JobController
-from studio.pages.optimize import LATER, OptimizePage
+from studio.pages.optimize import OptimizePage
 from studio.session import Session
 from studio.ui.artifact_table import GREEN, RED
 from studio.ui.export_panel import choice_enabled
@@ -102,26 +101,22 @@ def test_evaluate_artifact_starts_an_evaluate_job_for_the_selected_file(page, qt
     assert page.evaluate_button.isEnabled()
 
 
-def test_unavailable_formats_and_sections_say_why(page):
+def test_formats_and_precisions_offered_and_tensorrt_says_why(page):
     panel = page.export_panel
     ok, reason = tensorrt_available()
-    assert not choice_enabled(panel.format, "tensorrt")
-    index = panel.format.findData("tensorrt")
+    assert choice_enabled(panel.format, "engine") == ok
     if not ok:
-        assert panel.format.itemData(index, Qt.ItemDataRole.ToolTipRole).endswith(reason)
+        index = panel.format.findData("engine")
+        assert panel.format.itemData(index, Qt.ItemDataRole.ToolTipRole) == reason
         assert reason in panel.note.text()
-    assert choice_enabled(panel.format, "onnx") and choice_enabled(panel.precision, "fp32")
-    for p in ("fp16", "int8"):
-        assert not choice_enabled(panel.precision, p)
-        assert "quantization" in panel.precision.itemData(panel.precision.findData(p), Qt.ItemDataRole.ToolTipRole)
+    assert choice_enabled(panel.format, "onnx")
+    assert all(choice_enabled(panel.precision, p) for p in ("fp32", "fp16", "int8"))
     titles = [page.sections.tabText(i) for i in range(page.sections.count())]
-    assert titles == ["Export", "Prune", "Retrain", "Quantization-aware training", "INT8 calibration"]
-    for i in range(1, page.sections.count()):
-        tab = page.sections.widget(i)
-        box = tab.findChild(QGroupBox)
-        assert box is not None and not box.isEnabled()
-        assert LATER in box.findChild(QLabel).text()
-        assert not tab.findChildren(QPushButton)                      # no controls that do nothing
+    assert titles[:5] == ["Export", "Prune", "Retrain", "QAT", "INT8"]
+    assert page.prune_panel.button.isEnabled() and page.qat_panel.button.isEnabled()
+    assert page.int8_panel.button.isEnabled()
+    assert not page.retrain_panel.button.isEnabled()                  # nothing pruned yet
+    assert "Prune this run first" in page.retrain_panel.button.toolTip()
 
 
 def test_project_without_trained_run_disables_export(qtbot, make_seg_project):

@@ -78,6 +78,9 @@ def test_each_family_prunes_into_a_run_that_loads_retrains_and_exports(task, tmp
         made = prune_into_run(project, run, trained, PruneSettings(pth=0.999, granularity=1, min_filters=1))
         report = made["report"]
         assert report.params_after < report.params_before, report.sentence()
+        assert report.latency_ms_before > 0 and report.latency_ms_after > 0       # measured before -> after
+        assert f"{report.latency_ms_after:.1f} ms at batch 1" in report.sentence()
+        assert {g["layer"] for g in report.groups} and all(g["kept"] <= g["channels"] for g in report.groups)
         start = ckpt.load_checkpoint(made["start"])
         assert [t["name"] for t in start["transforms"]][0] == "resize_layers"
         with load_runner(made["start"]) as runner:                   # loads from its checkpoint alone
@@ -95,3 +98,53 @@ def test_each_family_prunes_into_a_run_that_loads_retrains_and_exports(task, tmp
                 np.testing.assert_allclose(a.scores, b.scores, atol=1e-3)
             else:
                 np.testing.assert_allclose(a.scores, b.scores, atol=1e-4)
+
+
+def test_studio_prune_prints_what_changed_and_makes_the_run(tmp_path, capsys):
+    from core.project import Project, runs
+    from studio.cli import main
+
+    with with_toy():
+        project, run = smoke_project(tmp_path, "toy_colors")
+        root = project.root
+        project.close()
+        assert main(["prune", str(root), "--run", run, "--pth", "0.999", "--granularity", "1",
+                     "--min-filters", "1"]) == 0
+        out = capsys.readouterr().out
+        assert f"New run {run}-pruned: parameters" in out and "ms at batch 1" in out
+        assert " channels" in out and "The pruned model before retraining:" in out
+        with Project.open(root) as project:
+            made = runs.get_run(project, f"{run}-pruned")
+            assert made.parent_run == run and made.status == "created"
+            assert main(["prune", str(root), "--run", run, "--pth", "2"]) == 2    # a bad threshold: a sentence
+        assert "pth" in capsys.readouterr().err
+
+
+def test_a_sensitivity_sweep_fine_tunes_each_threshold_and_leaves_only_its_report(tmp_path, capsys):
+    import json
+
+    from PIL import Image
+
+    from core.project import Project, runs
+    from studio.cli import main
+
+    with with_toy():
+        project, run = smoke_project(tmp_path, "toy_colors")
+        root = project.root
+        before = [r.name for r in runs.list_runs(project)]
+        project.close()
+        assert main(["prune", str(root), "--run", run, "--sweep", "0.2,0.999", "--sweep-steps", "2",
+                     "--granularity", "1", "--min-filters", "1"]) == 0
+        out = capsys.readouterr().out
+        sweep = json.loads((root / "runs" / run / "prune_sweep.json").read_text())
+        assert [p["pth"] for p in sweep["points"]] == [0.2, 0.999] and sweep["fine_tune_steps"] == 2
+        low, high = sweep["points"]
+        assert high["params"] < low["params"] <= sweep["params_before"]         # more pruned at a higher pth
+        assert all(p["metric"] is not None and 0.0 <= p["metric"] <= 1.0 for p in sweep["points"])
+        assert "0.999" in out and "params kept" in out
+        assert Image.open(root / "runs" / run / "prune_sweep.png").size == (640, 400)
+        with Project.open(root) as project:
+            assert [r.name for r in runs.list_runs(project)] == before             # scratch runs removed
+        assert not list((root / "runs").glob(f"{run}-sweep-*"))
+        assert main(["prune", str(root), "--run", run, "--sweep", "0.1,abc"]) == 2
+        assert "--sweep takes thresholds separated by commas" in capsys.readouterr().err

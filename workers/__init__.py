@@ -3,4 +3,4 @@
 Thin entry points only: argument parsing, the event channel, the job row, and turning
 results and typed errors into events and exit codes. No Qt here.
 """
-VERBS = ("train", "evaluate", "export", "infer", "prune")
+VERBS = ("train", "evaluate", "export", "infer", "prune", "qat")

@@ -19,6 +19,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exclude", default="", help="comma-separated layer names (prefixes) never pruned")
     p.add_argument("--out-run", help="the new run (default: R-pruned)")
     p.add_argument("--no-eval", action="store_true")
+    p.add_argument("--sweep", help="comma-separated thresholds: a sensitivity sweep instead of one pruning")
+    p.add_argument("--sweep-steps", type=int, default=20, help="fine-tune steps per sweep point")
 
 
 def events_path(project: Project, args):
@@ -36,6 +38,12 @@ def run(project: Project, args, reporter) -> dict:
                              tuple(e.strip() for e in args.exclude.split(",") if e.strip()))
     settings.check()
     source = choose_checkpoint(project, args.run, args.checkpoint)
+    if args.sweep:
+        from core.optimize.prune import parse_thresholds
+        from core.setup.prune_sweep import prune_sweep
+
+        return {"sweep": prune_sweep(project, args.run, source, parse_thresholds(args.sweep), settings,
+                                     args.sweep_steps, reporter)}
     reporter.log(f"Pruning {source.name} of {args.run} (pth {settings.pth}, {settings.equalization})...")
     reporter.progress(0, 2, phase="prune", force=True)
     made = prune_into_run(project, args.run, source, settings, args.out_run)

@@ -230,12 +230,13 @@ def write_deployment(project, run, family, spec, artifact: Path, precision: str,
     from core.deploy import deepstream as ds
     from core.deploy import triton
     from core.deploy.model_card import write_model_card
+    from core.project.artifact_files import deploy_folder
     from core.runtime import read_artifact
 
     art = read_artifact(artifact)
     meta = art.meta
     name = f"{run.name}-{artifact.stem.replace('.', '-')}".replace("_", "-")
-    folder = artifact.with_name(artifact.name + ".deploy")
+    folder = deploy_folder(artifact)
     folder.mkdir(parents=True, exist_ok=True)
     graph = family.graph(spec)
     example = family.example_inputs(spec)

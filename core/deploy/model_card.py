@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from core.fsutil import atomic_write_text
+from core.project.artifact_files import card_paths
 
 
 def cpu_name() -> str:
@@ -19,10 +20,6 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
-
-
-def card_paths(artifact: Path) -> tuple[Path, Path]:
-    return artifact.with_name(artifact.name + ".card.md"), artifact.with_name(artifact.name + ".card.json")
 
 
 def write_model_card(artifact: Path, card: Mapping[str, Any]) -> tuple[Path, Path]:

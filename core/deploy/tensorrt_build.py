@@ -58,8 +58,40 @@ def engine_meta(onnx_meta: Mapping[str, Any], source_onnx: Path, precision: str,
             **{k: environment[k] for k in ("tensorrt_version", "cuda_version", "gpu_name", "compute_capability")}}
 
 
-def build_engine(onnx_path: Path, engine_path: Path, precision: str, spec, workspace_mb: int = 2048) -> Path:
-    """Parse `onnx_path`, build, serialize to `engine_path` atomically, write the sidecar."""
+def rebuild_source(engine_path: Path) -> tuple[Path, str, dict[str, tuple]]:
+    """(source ONNX, precision, profile) of an engine built elsewhere, read from its sidecar; the
+    ONNX must lie beside the engine with the hash the engine recorded."""
+    from core.runtime.sidecar import ENGINE_FORMAT, read_sidecar
+
+    engine_path = Path(engine_path)
+    meta = read_sidecar(engine_path, expect_format=ENGINE_FORMAT, verify_hash=False)
+    name = meta.get("source_onnx")
+    if not name:
+        raise ExportError(f"{engine_path.name}'s sidecar does not name the ONNX it was built from; export the run "
+                          "again with --format engine.")
+    source = engine_path.with_name(str(name))
+    if not source.is_file():
+        raise ExportError(f"{engine_path.name} was built from {name}, which is not beside it in {engine_path.parent}; "
+                          "copy it there or export the run again with --format engine.")
+    if meta.get("source_onnx_sha256") and sha256_file(source) != meta["source_onnx_sha256"]:
+        raise ExportError(f"{source.name} is not the ONNX {engine_path.name} was built from (its SHA-256 differs); "
+                          "export the run again with --format engine.")
+    profile = {n: tuple(tuple(int(d) for d in s) for s in shapes) for n, shapes in (meta.get("profile") or {}).items()}
+    return source, str(meta.get("precision", "fp32")), profile
+
+
+def rebuild_engine(engine_path: Path) -> Path:
+    """Build `engine_path` again on this machine from its source ONNX, with the precision and
+    optimization profile it was built with (an engine only runs on the TensorRT and GPU it was
+    built for)."""
+    source, precision, profile = rebuild_source(engine_path)
+    return build_engine(source, Path(engine_path), precision, spec=None, profile=profile)
+
+
+def build_engine(onnx_path: Path, engine_path: Path, precision: str, spec, workspace_mb: int = 2048,
+                 profile: Mapping[str, tuple] | None = None) -> Path:
+    """Parse `onnx_path`, build, serialize to `engine_path` atomically, write the sidecar. The
+    profile comes from the spec unless given."""
     from core.runtime.base import family_for
     from core.runtime.sidecar import read_sidecar, write_sidecar
     from core.runtime.tensorrt_backend import tensorrt_environment
@@ -70,8 +102,9 @@ def build_engine(onnx_path: Path, engine_path: Path, precision: str, spec, works
     import tensorrt as trt
 
     meta = read_sidecar(onnx_path)
-    family = family_for(str(meta["task"]))
-    profile = optimization_profile(family.graph(spec), family.example_inputs(spec), getattr(spec, "export", None))
+    if profile is None:
+        family = family_for(str(meta["task"]))
+        profile = optimization_profile(family.graph(spec), family.example_inputs(spec), getattr(spec, "export", None))
     logger = trt.Logger(trt.Logger.WARNING)
     builder = trt.Builder(logger)
     flags = 0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core.models.checkpoint_files import MODEL_FILE as FINAL_CHECKPOINT
 from core.project import Project, runs
+from core.project.artifact_files import card_paths, deploy_folder, read_card
 from core.project.runs import ArtifactRecord, RunRecord
 
 MODEL_KINDS = ("checkpoint", "onnx", "engine")
@@ -26,6 +27,10 @@ class ArtifactSummary:
     is_reference: bool               # the trained model the others are compared with
     metrics: dict[str, float] = field(default_factory=dict)
     delta: dict[str, float] = field(default_factory=dict)
+    card: Path | None = None         # the model card (Markdown), when the export wrote one
+    deploy_dir: Path | None = None   # DeepStream / Triton / labels, when the export wrote them
+    latency_ms: float | None = None  # p50 at batch 1, measured by the export on `machine`
+    machine: str | None = None
 
     @property
     def evaluated(self) -> bool:
@@ -66,6 +71,18 @@ def artifact_metrics(project: Project, run: RunRecord, record: ArtifactRecord) -
     return runs.metrics_at(project, run.id, int(record.meta["step"]))
 
 
+def _deployment_facts(path: Path) -> dict:
+    """The model card, deployment folder and measured latency that an export left beside `path`."""
+    card_md, _ = card_paths(path)
+    folder = deploy_folder(path)
+    card = read_card(path) or {}
+    speed = card.get("throughput") or {}
+    latency = speed.get("latency_ms_p50")
+    return {"card": card_md if card_md.is_file() else None, "deploy_dir": folder if folder.is_dir() else None,
+            "latency_ms": float(latency) if isinstance(latency, (int, float)) else None,
+            "machine": speed.get("machine")}
+
+
 def artifact_summaries(project: Project, run_name: str, kinds: tuple[str, ...] = MODEL_KINDS) -> list[ArtifactSummary]:
     """Every artifact of `run_name` of these kinds with metrics and deltas: the trained model (the
     reference) first, then the others oldest first."""
@@ -80,5 +97,6 @@ def artifact_summaries(project: Project, run_name: str, kinds: tuple[str, ...] =
         is_ref = reference is not None and record.id == reference.id
         metrics = ref_metrics if is_ref else artifact_metrics(project, run, record)
         delta = {} if is_ref else {k: v - ref_metrics[k] for k, v in metrics.items() if k in ref_metrics}
-        out.append(ArtifactSummary(record, Path(path), Path(path).is_file(), is_ref, metrics, delta))
+        out.append(ArtifactSummary(record, Path(path), Path(path).is_file(), is_ref, metrics, delta,
+                                   **_deployment_facts(Path(path))))
     return sorted(out, key=lambda s: not s.is_reference)

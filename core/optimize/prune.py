@@ -52,6 +52,18 @@ class PruneSettings:
             raise PruneError("--granularity and --min-filters must be at least 1.")
 
 
+def parse_thresholds(text: str) -> list[float]:
+    """`0.05,0.1,0.2` -> thresholds for a sensitivity sweep, each checked like --pth."""
+    try:
+        values = [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise PruneError(f"--sweep takes thresholds separated by commas, e.g. 0.05,0.1,0.2; got {text!r}.") from None
+    for v in values:
+        if not 0.0 <= v < 1.0:
+            raise PruneError(f"--sweep thresholds lie between 0 and 1 (e.g. 0.05,0.1,0.2); got {v:g}.")
+    return values
+
+
 @dataclass
 class PruningScope:
     """What a family lets the pruner touch: `module` (a part of the model), called on
@@ -73,6 +85,8 @@ class PruneReport:
     macs_after: float | None
     groups: list[dict[str, Any]] = field(default_factory=list)   # {"layer", "channels", "kept"}
     settings: dict[str, Any] = field(default_factory=dict)
+    latency_ms_before: float | None = None      # eager, batch 1, measured by the caller
+    latency_ms_after: float | None = None
 
     @property
     def params_ratio(self) -> float:
@@ -82,13 +96,16 @@ class PruneReport:
         macs = (f"; MACs of the pruned part {self.macs_before / 1e6:.1f} M -> {self.macs_after / 1e6:.1f} M"
                 if self.macs_before and self.macs_after else "")
         changed = sum(1 for g in self.groups if g["kept"] < g["channels"])
+        speed = (f"; eager latency {self.latency_ms_before:.1f} ms -> {self.latency_ms_after:.1f} ms at batch 1"
+                 if self.latency_ms_before and self.latency_ms_after else "")
         return (f"Pruned {changed} of {len(self.groups)} channel groups: parameters {self.params_before:,} -> "
-                f"{self.params_after:,} ({100 * (1 - self.params_ratio):.1f}% fewer){macs}.")
+                f"{self.params_after:,} ({100 * (1 - self.params_ratio):.1f}% fewer){macs}{speed}.")
 
     def to_dict(self) -> dict[str, Any]:
         return {"params_before": self.params_before, "params_after": self.params_after,
                 "macs_before": self.macs_before, "macs_after": self.macs_after, "groups": self.groups,
-                "settings": self.settings}
+                "settings": self.settings, "latency_ms_before": self.latency_ms_before,
+                "latency_ms_after": self.latency_ms_after}
 
 
 def normalized_l1(weight: torch.Tensor) -> torch.Tensor:

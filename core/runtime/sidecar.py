@@ -125,5 +125,8 @@ def check_environment(meta: Mapping[str, Any], current: Mapping[str, Any]) -> No
     diffs = [f"{k.replace('_', ' ')} {meta.get(k)!r} (here {current[k]!r})"
              for k in keys if k in current and str(meta.get(k)) != str(current[k])]
     if diffs:
-        raise RuntimeUnavailableError(f"{meta.get('file', 'This artifact')} was built for another environment: "
-                                      f"{'; '.join(diffs)}. Rebuild it on this machine.")
+        name = meta.get("file", "This artifact")
+        source = meta.get("source_onnx")
+        fix = (f"Rebuild it on this machine from its ONNX {source}: `studio rebuild-engine {name}`."
+               if source else "Rebuild it on this machine.")
+        raise RuntimeUnavailableError(f"{name} was built for another environment: {'; '.join(diffs)}. {fix}")

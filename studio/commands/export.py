@@ -32,6 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-eval", action="store_true", help="skip the validation-split check of the export")
     p.add_argument("--no-deploy", action="store_true", help="skip the DeepStream, Triton and model-card files")
     p.set_defaults(func=_export)
+    r = sub.add_parser("rebuild-engine", help="build a TensorRT engine made elsewhere again on this machine, from "
+                                              "the ONNX beside it")
+    r.add_argument("engine", help="the .engine file (its sidecar names its ONNX, precision and profile)")
+    r.set_defaults(func=_rebuild_engine)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -55,4 +59,13 @@ def _export(args: argparse.Namespace) -> int:
         print(f"warning: {warning}")
     if last.get("deploy_dir"):
         print(f"DeepStream and Triton files: {last['deploy_dir']}   model card: {last['card']}")
+    return 0
+
+
+def _rebuild_engine(args: argparse.Namespace) -> int:
+    from core.deploy.tensorrt_build import rebuild_engine, rebuild_source
+
+    source, precision, _ = rebuild_source(args.engine)
+    print(f"Rebuilding {args.engine} ({precision}) from {source.name} on this machine...")
+    print(f"Built {rebuild_engine(args.engine)}")
     return 0

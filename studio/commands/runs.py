@@ -53,6 +53,7 @@ def _show(args: argparse.Namespace) -> int:
         summary = run_summary(project, run)
         summary["artifacts"] = [{"kind": a.kind, "path": a.path, "format": a.format, "precision": a.precision,
                                  "size_bytes": a.size_bytes} for a in runs.artifacts(project, run.id)]
+        summary["guardrail"] = _guardrail_rows(project, run)
         events = read_events(project.run_dir(run.name) / "events.jsonl")
     losses = [e for e in events if e.get("event") == "metric" and e.get("phase") == "train"]
     summary["curve"] = {"points": len(losses),
@@ -74,4 +75,43 @@ def _show(args: argparse.Namespace) -> int:
         print("metrics: " + "  ".join(f"{k} {metric_text(v)}" for k, v in summary["metrics"].items()))
     for a in summary["artifacts"]:
         print(f"artifact: {a['kind']} {a['path']} ({a['format']}, {a['precision']}, {a['size_bytes']} bytes)")
+    _print_guardrail(summary["guardrail"])
     return 0
+
+
+def _guardrail_rows(project, run) -> list[dict]:
+    """Each model artifact with its headline metric, the delta against the trained model and the
+    latency its export measured — the accuracy guardrail, as the Optimize page shows it."""
+    from core.evaluation.guardrail import artifact_summaries
+    from core.families import family_info
+
+    try:
+        headline = family_info(run.task).headline_metric
+    except KeyError:
+        headline = None
+    rows = []
+    for s in artifact_summaries(project, run.name):
+        rows.append({"path": s.record.path, "kind": s.record.kind, "precision": s.record.precision,
+                     "role": "trained" if s.is_reference else s.record.meta.get("role") or s.record.kind,
+                     "metric": headline, "value": s.metrics.get(headline) if headline else None,
+                     "delta": s.delta.get(headline) if headline else None, "metrics": s.metrics, "deltas": s.delta,
+                     "latency_ms": s.latency_ms, "machine": s.machine,
+                     "card": str(s.card) if s.card else None,
+                     "deploy_dir": str(s.deploy_dir) if s.deploy_dir else None})
+    return rows
+
+
+def _print_guardrail(rows: list[dict]) -> None:
+    if not rows:
+        return
+    metric = rows[0]["metric"] or "metric"
+    print(f"\n{'model':<44} {'precision':<9} {metric:>9} {'delta':>8} {'ms/sample':>10}")
+    for r in rows:
+        value = metric_text(r["value"], 3) if r["value"] is not None else "not evaluated"
+        delta = "(reference)" if r["role"] == "trained" else (
+            f"{100 * r['delta']:+.1f} pt" if r["delta"] is not None else "")
+        latency = f"{r['latency_ms']:.1f}" if r["latency_ms"] is not None else "-"
+        print(f"{r['path'][-44:]:<44} {r['precision'] or '':<9} {value:>9} {delta:>8} {latency:>10}")
+    machines = {r["machine"] for r in rows if r["machine"]}
+    if machines:
+        print("latency: p50 at batch 1, measured by each export on " + "; ".join(sorted(machines)))

@@ -14,7 +14,7 @@ from core.evaluation.guardrail import ArtifactSummary
 
 GOOD_DELTA = -0.01
 GREEN, RED = "#2e9e5b", "#d9443a"
-BASE_COLUMNS = ("Kind", "File", "Precision", "Size", "Created")
+BASE_COLUMNS = ("Kind", "File", "Precision", "Size", "Created", "Latency")
 KIND_TITLES = {"checkpoint": "Checkpoint", "onnx": "ONNX", "engine": "TensorRT engine"}
 
 
@@ -108,7 +108,7 @@ class ArtifactTable(QTableWidget):
         rec = s.record
         kind = KIND_TITLES.get(rec.kind, rec.kind) + artifact_role(rec, s.is_reference)
         cells = [kind, Path(rec.path).name, (rec.precision or "").upper(), human_size(rec.size_bytes),
-                 human_time(rec.created_at)]
+                 human_time(rec.created_at), f"{s.latency_ms:.1f} ms" if s.latency_ms is not None else ""]
         for m in self.metric_names:
             value = s.metrics.get(m)
             cells.append(metric_text(value))
@@ -120,6 +120,9 @@ class ArtifactTable(QTableWidget):
                 cells.append("not evaluated" if not s.evaluated else "")
         for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
+            if col == len(BASE_COLUMNS) - 1 and s.latency_ms is not None:
+                item.setToolTip(f"p50 per sample at batch 1, measured by the export on {s.machine}")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if col == 1:
                 item.setToolTip(str(s.path) if s.exists else f"{s.path} (the file is missing)")
                 if not s.exists:

@@ -1,6 +1,7 @@
 """The Export form of the Optimize page: format, precision, opset and the accuracy guardrail
-checkbox. Formats and precisions that cannot be produced here are listed but disabled, with
-the reason in their tooltip and under the form."""
+checkbox. A TensorRT engine needs TensorRT and an NVIDIA GPU: elsewhere it is listed but disabled,
+with the reason in its tooltip and under the form. INT8 here calibrates on the training split with
+the defaults; the INT8 tab sets the calibration."""
 from __future__ import annotations
 
 import functools
@@ -12,7 +13,6 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 
 from studio.ui.job_progress import JobProgress
 
-QUANTIZATION_LATER = "with quantization (QAT and INT8 calibration) in a later version"
 DEFAULT_OPSET = 17
 
 
@@ -51,13 +51,14 @@ class ExportPanel(QWidget):
         self.format = QComboBox()
         add_choice(self.format, "ONNX (runs on ONNX Runtime; input to TensorRT)", "onnx",
                    tip="A self-describing ONNX graph with a sidecar (task, classes, spec, shapes).")
-        add_choice(self.format, "TensorRT engine", "tensorrt", enabled=False,
-                   tip=("Building engines arrives in a later version. " if trt_ok else "") + trt_reason)
-        self.trt_reason = trt_reason if not trt_ok else "Building TensorRT engines arrives in a later version."
+        add_choice(self.format, "TensorRT engine (built from the ONNX)", "engine", enabled=trt_ok,
+                   tip=trt_reason or "An engine for this machine's GPU, with an optimization profile from the spec.")
+        self.trt_reason = trt_reason
         self.precision = QComboBox()
         add_choice(self.precision, "FP32", "fp32", tip="Full precision: the trained model's accuracy.")
-        add_choice(self.precision, "FP16", "fp16", enabled=False, tip=f"FP16 arrives {QUANTIZATION_LATER}.")
-        add_choice(self.precision, "INT8 (Q/DQ)", "int8", enabled=False, tip=f"INT8 arrives {QUANTIZATION_LATER}.")
+        add_choice(self.precision, "FP16", "fp16", tip="FP16 weights and math, FP32 inputs and outputs (GPU back ends).")
+        add_choice(self.precision, "INT8 (Q/DQ)", "int8",
+                   tip="Post-training INT8 calibrated on the training split (the INT8 tab sets the calibration).")
         self.opset = QSpinBox()
         self.opset.setRange(11, 21)
         self.opset.setValue(DEFAULT_OPSET)
@@ -71,7 +72,8 @@ class ExportPanel(QWidget):
         form.addRow("Precision", self.precision)
         form.addRow("ONNX opset", self.opset)
         form.addRow("", self.evaluate)
-        self.note = QLabel(f"TensorRT: {self.trt_reason} FP16 and INT8 arrive {QUANTIZATION_LATER}.")
+        self.note = QLabel("Every export is evaluated (unless unchecked) and gets DeepStream and Triton files and a "
+                           "model card." + (f" TensorRT: {trt_reason}" if not trt_ok else ""))
         self.note.setWordWrap(True)
         self.note.setProperty("role", "hint")
         self.button = QPushButton("Export")
