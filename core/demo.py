@@ -34,6 +34,19 @@ def demo_for(task: str):
     return resolve(info.demo)
 
 
+def demo_config(demo, quick: bool, variant: str | None = None):
+    """The demo's "quick" or "full" configuration, of `variant` when given (the action demo's
+    input types "2d" and "3d": `demo.variants`)."""
+    key = "quick" if quick else "full"
+    if variant is None:
+        return demo.configs[key]
+    variants = getattr(demo, "variants", {})
+    if variant not in variants:
+        offered = f"it offers {', '.join(variants)}" if variants else "it has no variants"
+        raise StudioError(f"The {demo.task} demo has no variant {variant!r}: {offered}.")
+    return variants[variant][key]
+
+
 def prepare_out_dir(out: Path) -> None:
     """The demo owns `out`: a previous demo there is replaced; anything else is refused."""
     if out.exists() and any(out.iterdir()):
@@ -45,9 +58,11 @@ def prepare_out_dir(out: Path) -> None:
 
 
 def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = None, config: Any = None,
-             runner: Callable[..., tuple[int, list]] | None = None, task: str = DEFAULT_TASK) -> dict[str, Any]:
+             runner: Callable[..., tuple[int, list]] | None = None, task: str = DEFAULT_TASK,
+             variant: str | None = None) -> dict[str, Any]:
     """The demo of `task` in `out` (`config`: one of the family demo's configs, default its
-    "quick" or "full"). `runner` runs one job (default: `core.jobs.launch.run_job`)."""
+    "quick" or "full", of `variant` when given). `runner` runs one job (default:
+    `core.jobs.launch.run_job`)."""
     from core.jobs.launch import run_job
     from core.jobs.state import ended_status, final_event
     from core.project import Project
@@ -55,7 +70,7 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
 
     runner = runner or run_job
     demo = demo_for(task)
-    config = config or demo.configs["quick" if quick else "full"]
+    config = config or demo_config(demo, quick, variant)
     out = Path(out).resolve()
     say = on_event or (lambda e: None)
     timings: dict[str, float] = {}

@@ -23,6 +23,9 @@ def run_app(project: str | None = None, page: str | None = None, screenshot: str
     from studio.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from studio.gc_guard import install as collect_on_gui_thread
+
+    collect_on_gui_thread(app)          # never let a worker thread destroy a widget
     app.setApplicationName("Studio")
     app.setOrganizationName("Studio")
     apply_theme(app, theme or str(settings().value("theme", "light")))

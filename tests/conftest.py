@@ -3,6 +3,9 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# One compute thread per process (inherited by the worker processes tests start): a test often runs
+# the GUI or pytest process and a worker at once on 2 cores, and oversubscribed torch ran 5-10x slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -52,6 +55,29 @@ def create_run(project, name: str, spec) -> str:
     runs.create_run(project, name, project.task, spec_to_yaml(spec), total_steps=spec.train.total_steps)
     save_spec_file(spec, project.run_dir(name) / "spec.yaml")
     return name
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collected_on_the_gui_thread():
+    """As in the application (studio.gc_guard): once Qt runs, cyclic garbage is collected on the GUI
+    thread only, and after each test, so a worker thread of the next test never destroys this
+    test's widgets (which deadlocked the suite once)."""
+    import gc
+
+    def guard():
+        if "PySide6.QtWidgets" in sys.modules:
+            from PySide6.QtWidgets import QApplication
+
+            app = QApplication.instance()
+            if app is not None:
+                from studio.gc_guard import install
+
+                install(app)
+
+    guard()
+    yield
+    guard()
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

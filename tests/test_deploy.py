@@ -208,3 +208,27 @@ def test_an_engine_from_another_machine_names_its_onnx_and_the_rebuild(tmp_path,
     assert main(["rebuild-engine", str(engine)]) == 2
     assert ("model.int8.onnx is not the ONNX model.int8.engine was built from (its SHA-256 differs)"
             in capsys.readouterr().err)
+
+
+def test_four_clip_sources_get_their_rois_one_batch_and_a_2x2_display(tmp_path):
+    from types import SimpleNamespace
+
+    from core.deploy import deepstream as ds
+    from core.errors import ExportError
+
+    fmt = SimpleNamespace(color="RGB", scale=1 / 255, offsets=(0.0, 0.0, 0.0))
+    groups = ds.preprocess_config(name="a", example_shape=[1, 3, 32, 224, 224], three_d=True, stride=1, subsample=0,
+                                  input_format=fmt, sources=4, rois=[(0, 0, 100, 120), None, (10, 20, 30, 40)])
+    assert groups["property"]["network-input-shape"] == "4;3;32;224;224"       # N;3;T;H;W, one clip per source
+    g = groups["group-0"]
+    assert g["src-ids"] == "0;1;2;3"
+    assert [g[f"roi-params-src-{i}"] for i in range(4)] == ["0;0;100;120", "0;0;224;224", "10;20;30;40",
+                                                            "0;0;224;224"]
+    app = ds.read_config(ds.write_app(tmp_path / "app.txt", tmp_path / "infer.txt", "a",
+                                      preprocess=tmp_path / "pre.txt", sources=4))
+    assert (app["tiled-display"]["rows"], app["tiled-display"]["columns"]) == ("2", "2")
+    assert app["source0"]["num-sources"] == "4" and app["streammux"]["batch-size"] == "4"
+    assert [ds.tile_grid(n) for n in (1, 2, 3, 5, 9)] == [(1, 1), (1, 2), (2, 2), (2, 3), (3, 3)]
+    assert ds.parse_roi("full") is None and ds.parse_roi("1,2,3,4") == (1, 2, 3, 4)
+    with pytest.raises(ExportError, match=r"--roi takes x,y,w,h in pixels \(or full\); got '1,2'"):
+        ds.parse_roi("1,2")

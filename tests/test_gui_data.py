@@ -178,11 +178,15 @@ def test_video_project_imports_and_lists_clips_with_labels(qtbot, tmp_path):
     labels = {page.clips.table.item(r, 3).text(): page.clips.table.item(r, 1).text() for r in range(2)}
     assert labels == {"wave": "0–7", "clap": "0–5"}
     page.clips.table.selectRow(0)
-    wait_drawn(qtbot, page.clips.frame)
-    frame = page.clips.frame
-    assert frame.scene.error == "" and (frame.doc.width, frame.doc.height) == (64, 64)
-    assert frame.doc.caption.split(" · ")[0] == page.clips.table.item(0, 3).text()
+    strip = page.clips.frame                         # the clip as a filmstrip (tests/test_gui_action.py plays it)
+    qtbot.waitUntil(lambda: strip.loaded, timeout=10_000)
+    assert strip.error == "" and strip.strip_frames == list(range(8 if labels_first(page) == "wave" else 6))
+    assert page.clips.table.item(0, 3).text() in strip.caption.text()
     project.close()
+
+
+def labels_first(page) -> str:
+    return page.clips.table.item(0, 3).text()
 
 
 def test_twenty_thousand_thumbnails_scroll_without_stalling(qtbot, tmp_path, request):

@@ -406,8 +406,13 @@ def test_video_folders_become_clips_without_a_split(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: page.message.kind == "ok")
     assert "2 videos (9 frames) in 2 classes (clap, wave)" in page.message.text()
     go_next(qtbot, wiz)
+    assert wiz.currentPage() is wiz.model_page            # the action family trains: its model step
+    qtbot.waitUntil(wiz.model_page.isComplete, timeout=60_000)
+    go_next(qtbot, wiz)
+    wiz.review_page.start.setChecked(False)
     with qtbot.waitSignal(wiz.created, timeout=30_000):
         click(qtbot, wiz.button(QWizard.WizardButton.FinishButton))
+    assert [r.name for r in runs.list_runs(window.session.project)] == ["run-001"]
     rows = window.session.project.conn.execute(
         "SELECT v.file_name, c.end_frame, k.name FROM clips c JOIN videos v ON v.id = c.video_id "
         "JOIN categories k ON k.id = c.category_id ORDER BY v.file_name").fetchall()

@@ -28,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cal-min", type=int, default=1)
     p.add_argument("--no-eval", action="store_true", help="skip evaluating the export on the validation split")
     p.add_argument("--no-deploy", action="store_true", help="skip the DeepStream, Triton and model-card files")
+    p.add_argument("--sources", type=int, default=1)
+    p.add_argument("--roi", action="append", default=[], help="x,y,w,h of one source (repeat per source)")
 
 
 def events_path(project: Project, args):
@@ -37,6 +39,7 @@ def events_path(project: Project, args):
 
 
 def run(project: Project, args, reporter) -> dict:
+    from core.deploy.deepstream import parse_roi
     from core.deploy.export import ExportRequest, export_run
 
     request = ExportRequest(
@@ -44,5 +47,6 @@ def run(project: Project, args, reporter) -> dict:
         out=Path(args.out) if args.out else None, opset=args.opset, cal_split=args.cal_split,
         cal_images=Path(args.cal_images) if args.cal_images else None, cal_batch_size=args.cal_batch_size,
         cal_batches=args.cal_batches, cal_sample=args.cal_sample, cal_minimum=args.cal_min,
-        evaluate=not args.no_eval, deploy=not args.no_deploy)
+        evaluate=not args.no_eval, deploy=not args.no_deploy, sources=args.sources,
+        rois=tuple(parse_roi(r) for r in args.roi))
     return export_run(project, request, reporter).to_dict()

@@ -75,6 +75,10 @@ class _ImagePlans:
         return result.images
 
     @staticmethod
+    def details(plan) -> list[str]:
+        return []
+
+    @staticmethod
     def result_text(result) -> str:
         return f"{result.images:,} image(s) and {result.annotations:,} annotation(s)"
 
@@ -105,8 +109,13 @@ class _VideoPlans:
         return result.videos
 
     @staticmethod
+    def details(plan) -> list[str]:
+        return plan.clip_lines()
+
+    @staticmethod
     def result_text(result) -> str:
-        return f"{result.videos:,} video(s) as {result.clips:,} clip(s)"
+        splits = f", split {', '.join(f'{k} {v}' for k, v in result.splits.items())}" if result.splits else ""
+        return f"{result.videos:,} video(s) as {result.clips:,} clip(s){splits}"
 
 
 _PLANS = {"images": _ImagePlans, "videos": _VideoPlans}
@@ -202,6 +211,10 @@ class ImportFormat:
         """How many images (or videos) an import added."""
         return _PLANS[self.media].added(result)
 
+    def details(self, plan) -> list[str]:
+        """Lines about each item of a plan worth printing (a video's frame count), maybe none."""
+        return _PLANS[self.media].details(plan)
+
     def result_text(self, result) -> str:
         """What an import added: "3 image(s) and 5 annotation(s)" or "2 video(s) as 2 clip(s)"."""
         return _PLANS[self.media].result_text(result)
@@ -245,10 +258,15 @@ FORMATS: dict[str, ImportFormat] = {f.name: f for f in (
     ImportFormat(
         "video_folders", "Video folders (one subfolder per action)", "video folders per action",
         "One subfolder per action class holding videos (wave/clip1.mp4) or frame folders "
-        "(wave/clip1/rgb/000001.png). Each video becomes one clip of its class.",
+        "(wave/clip1/rgb/000001.png). Each video becomes one clip of its class; HMDB-style split files "
+        "(name.avi 1|2|0) may split them.",
         (FormatInput("videos", "dir", "Folder of action folders",
                      "the folder holding one subfolder per action, with videos (wave/clip1.mp4) or frame folders "
-                     "(wave/clip1/rgb/000001.png)", "root_dir"),),
+                     "(wave/clip1/rgb/000001.png)", "root_dir"),
+         FormatInput("splits", "dir", "Split files folder",
+                     "optional: a folder of HMDB-style split files (lines 'name.avi 1|2|0': 1 train, 2 test -> val, "
+                     "0 unused; split 1 of <class>_test_split1.txt files)", "split_files", required=False,
+                     placeholder="optional: e.g. testTrainMulti_7030_splits")),
         "core.datasets.video_folders:plan_video_folders_import", media="videos"),
 )}
 

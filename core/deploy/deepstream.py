@@ -104,15 +104,20 @@ def write_labels(path: Path, categories: Sequence[Any]) -> Path:
 
 
 def preprocess_config(*, name: str, example_shape: Sequence[int], three_d: bool, stride: int, subsample: int,
-                      input_format, batch: int = 1, roi: tuple[int, int, int, int] | None = None) -> dict[str, dict]:
-    """nvdspreprocess for a clip model: the tensor it builds for nvinfer (N;3;T;H;W, or N;3T;H;W)."""
+                      input_format, sources: int = 1,
+                      rois: Sequence[tuple[int, int, int, int] | None] | None = None) -> dict[str, dict]:
+    """nvdspreprocess for a clip model: the tensor it builds for nvinfer (N;3;T;H;W, or N;3T;H;W),
+    one clip per source and step (N = `sources`), each source cut to its ROI (x, y, w, h; None or
+    missing: the whole processed frame)."""
+    batch = max(1, int(sources))
     if three_d:
         _, c, t, h, w = example_shape if len(example_shape) == 5 else (1, *example_shape)
         shape, order = f"{batch};{c};{t};{h};{w}", 2          # NCDHW
     else:
         _, ct, h, w = example_shape if len(example_shape) == 4 else (1, *example_shape)
         shape, order = f"{batch};{ct};{h};{w}", 0             # NCHW (T frames stacked on channels)
-    x, y, rw, rh = roi if roi is not None else (0, 0, w, h)
+    given = list(rois or [])
+    boxes = [(given[i] if i < len(given) and given[i] is not None else (0, 0, w, h)) for i in range(batch)]
     # DeepStream's sequence preprocess library (deepstream-3d-action-recognition) builds both layouts
     return {
         "property": {"enable": 1, "target-unique-ids": 1, "network-input-shape": shape,
@@ -124,7 +129,8 @@ def preprocess_config(*, name: str, example_shape: Sequence[int], three_d: bool,
         "user-configs": {"channel-scale-factors": ";".join(f"{input_format.scale:.8g}" for _ in range(3)),
                          "channel-mean-offsets": ";".join(f"{o:.8g}" for o in input_format.offsets),
                          "stride": stride, "subsample": subsample},
-        "group-0": {"src-ids": 0, "process-on-roi": 1, "roi-params-src-0": f"{x};{y};{rw};{rh}"},
+        "group-0": {"src-ids": ";".join(str(i) for i in range(batch)), "process-on-roi": 1,
+                    **{f"roi-params-src-{i}": ";".join(str(int(v)) for v in box) for i, box in enumerate(boxes)}},
     }
 
 
@@ -132,15 +138,43 @@ def write_preprocess(path: Path, groups: Mapping[str, Mapping[str, Any]], what: 
     return _write_groups(path, groups, f"DeepStream nvdspreprocess config for {what}, written by Studio.")
 
 
+def parse_roi(text: str) -> tuple[int, int, int, int] | None:
+    """`x,y,w,h` in pixels of the processed frame, or `full` (the whole frame)."""
+    from core.errors import ExportError
+
+    if text.strip().lower() == "full":
+        return None
+    try:
+        x, y, w, h = (int(v) for v in text.split(","))
+    except ValueError:
+        raise ExportError(f"--roi takes x,y,w,h in pixels (or full); got {text!r}.") from None
+    if x < 0 or y < 0 or w <= 0 or h <= 0:
+        raise ExportError(f"--roi needs x, y >= 0 and a positive width and height; got {text!r}.")
+    return x, y, w, h
+
+
+def tile_grid(sources: int) -> tuple[int, int]:
+    """(rows, columns) of the tiled display: the smallest near-square grid holding every source."""
+    import math
+
+    n = max(1, int(sources))
+    columns = math.ceil(math.sqrt(n))
+    return math.ceil(n / columns), columns
+
+
 def write_app(path: Path, infer_config: Path, name: str, preprocess: Path | None = None,
-              secondary: Path | None = None) -> Path:
+              secondary: Path | None = None, sources: int = 1) -> Path:
+    """deepstream-app config: `sources` streams of one URI (type 3, multi-URI), batched by the
+    muxer and tiled (4 sources: 2 x 2)."""
+    n = max(1, int(sources))
+    rows, columns = tile_grid(n)
     groups: dict[str, dict[str, Any]] = {
         "application": {"enable-perf-measurement": 1, "perf-measurement-interval-sec": 5},
-        "tiled-display": {"enable": 1, "rows": 1, "columns": 1, "width": 1280, "height": 720},
-        "source0": {"enable": 1, "type": 3, "uri": "file://input.mp4", "num-sources": 1, "gpu-id": 0},
+        "tiled-display": {"enable": 1, "rows": rows, "columns": columns, "width": 1280, "height": 720},
+        "source0": {"enable": 1, "type": 3, "uri": "file://input.mp4", "num-sources": n, "gpu-id": 0},
         "sink0": {"enable": 1, "type": 2, "sync": 0},
         "osd": {"enable": 1, "border-width": 2, "text-size": 15},
-        "streammux": {"batch-size": 1, "width": 1280, "height": 720, "batched-push-timeout": 40000},
+        "streammux": {"batch-size": n, "width": 1280, "height": 720, "batched-push-timeout": 40000},
         "primary-gie": {"enable": 1, "gie-unique-id": 1, "config-file": infer_config.name},
     }
     if preprocess is not None:

@@ -43,6 +43,8 @@ class ExportRequest:
     evaluate: bool = True
     deploy: bool = True
     latency_runs: int = 10
+    sources: int = 1                     # DeepStream: streams batched and tiled (clip models: one clip each)
+    rois: tuple = ()                     # DeepStream clip models: (x, y, w, h) per source; missing = whole frame
 
 
 @dataclass
@@ -199,7 +201,7 @@ def export_run(project, request: ExportRequest, reporter: Reporter | None = None
     if request.deploy:
         reporter.progress(steps - 1, steps, phase="export", force=True)
         result.deploy_dir, result.card = write_deployment(project, run, family, spec, target, precision, source,
-                                                          result, request.latency_runs)
+                                                          result, request.latency_runs, request)
         reporter.artifact("deploy", str(result.deploy_dir))
         reporter.log(f"Deployment files in {result.deploy_dir}; model card {result.card.name}.")
     reporter.progress(steps, steps, phase="export", force=True)
@@ -223,7 +225,7 @@ def onnx_artifact_family(artifact):
 
 
 def write_deployment(project, run, family, spec, artifact: Path, precision: str, source: Path, result: ExportResult,
-                     latency_runs: int) -> tuple[Path, Path]:
+                     latency_runs: int, request: ExportRequest | None = None) -> tuple[Path, Path]:
     """DeepStream, Triton and labels under `<artifact>.deploy/`, and the model card beside the artifact."""
     import numpy as np
 
@@ -238,6 +240,7 @@ def write_deployment(project, run, family, spec, artifact: Path, precision: str,
     name = f"{run.name}-{artifact.stem.replace('.', '-')}".replace("_", "-")
     folder = deploy_folder(artifact)
     folder.mkdir(parents=True, exist_ok=True)
+    sources = max(1, request.sources) if request else 1
     graph = family.graph(spec)
     example = family.example_inputs(spec)
     shape = list(np.shape(example[graph.inputs[0]]))
@@ -255,7 +258,7 @@ def write_deployment(project, run, family, spec, artifact: Path, precision: str,
         shutil.copyfile(result.calibration_cache, calib)
     keys = ds.nvinfer_config(name=name, model_file=model_copy, family_keys=family.deepstream(spec),
                              input_format=family.input_format(spec), example_shape=shape, batched=graph.batched,
-                             precision=precision, categories=art.categories, batch_size=1, calibration_file=calib,
+                             precision=precision, categories=art.categories, batch_size=sources, calibration_file=calib,
                              engine_file=model_copy if kind == "engine" else None)
     if kind == "engine":
         keys.pop("onnx-file", None)
@@ -268,10 +271,11 @@ def write_deployment(project, run, family, spec, artifact: Path, precision: str,
     window = family.window(spec)
     if window.frames > 1:
         groups = ds.preprocess_config(name=name, example_shape=shape, three_d=len(shape) == 5, stride=window.stride,
-                                      subsample=max(0, window.subsample - 1), input_format=family.input_format(spec))
+                                      subsample=max(0, window.subsample - 1), input_format=family.input_format(spec),
+                                      sources=sources, rois=list(request.rois) if request else None)
         preprocess = ds.write_preprocess(folder / f"config_preprocess_{name}.txt", groups, family.info.title)
     ds.write_app(folder / f"deepstream_app_{name}.txt", infer, name, preprocess=preprocess,
-                 secondary=infer if stage else None)
+                 secondary=infer if stage else None, sources=sources)
     triton.write_repository(folder / "triton", name, artifact, kind, meta, max_batch)
 
     from core.datasets.stats import dataset_stats

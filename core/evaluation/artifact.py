@@ -60,9 +60,12 @@ def _check_fits_project(project: Project, runner) -> None:
 
 
 def evaluate_artifact(project: Project, run_name: str, artifact: str | Path | None = None, split: str = "val",
-                      backend: str = "auto", reporter: Reporter | None = None) -> dict[str, Any]:
+                      backend: str = "auto", reporter: Reporter | None = None,
+                      overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Metrics of an artifact on `split`, stored (metrics rows + `metrics.json`) with the delta
-    against the run's trained model. Returns the written summary."""
+    against the run's trained model. `overrides` change settings of the artifact's spec for this
+    evaluation (`evaluate.video_eval_mode: conv`); its files then go to their own folder and no
+    delta is computed (the reference was evaluated otherwise). Returns the written summary."""
     reporter = reporter or NullReporter()
     run = runs.get_run(project, run_name)
     reference_path = default_checkpoint(project, run_name)
@@ -71,10 +74,16 @@ def evaluate_artifact(project: Project, run_name: str, artifact: str | Path | No
         raise CheckpointError(f"The artifact {path} does not exist.")
     is_reference = path == reference_path.resolve()
     out_dir = project.run_dir(run_name) / "eval" if is_reference else project.run_dir(run_name) / "eval" / path.name
+    if overrides:
+        out_dir = out_dir / ("with-" + "-".join(f"{k}={v}" for k, v in sorted(overrides.items())).replace("/", "_"))
 
     t0 = time.perf_counter()
     runner = load_runner(path, backend, stages=False)
     try:
+        if overrides:
+            from core.specs.overrides import apply_overrides
+
+            runner.spec = apply_overrides(runner.spec, overrides)
         _check_fits_project(project, runner)
         result = evaluate_runner(runner, project, split, out_dir, reporter)
         metrics = result["metrics"]
@@ -86,10 +95,10 @@ def evaluate_artifact(project: Project, run_name: str, artifact: str | Path | No
     known = [a for a in runs.artifacts(project, run.id) if project.resolve(a.path).resolve() == path]
     artifact_id = known[0].id if known else runs.add_artifact(project, run.id, kind, path, fmt=kind)
     runs.record_metrics(project, run.id, metrics, split=split, artifact_id=artifact_id)
-    reference = {} if is_reference else _reference_metrics(project, run.id, reference_path, split)
+    reference = {} if is_reference or overrides else _reference_metrics(project, run.id, reference_path, split)
     summary = {
         "run": run_name, "artifact": str(path), "backend": backend_used, "split": split,
-        "samples": result["samples"], "metrics": metrics, "reference": reference,
+        "samples": result["samples"], "metrics": metrics, "reference": reference, "overrides": dict(overrides or {}),
         "delta": {k: metrics[k] - reference[k] for k in metrics if k in reference},
         "timings_s": {"predict": result["predict_s"], "metrics": result["metrics_s"],
                       "total": round(time.perf_counter() - t0, 3)},

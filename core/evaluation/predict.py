@@ -2,8 +2,10 @@
 the trainer's periodic evaluations, `studio evaluate` and every export's accuracy check.
 
 It runs any Runner (a PyTorch checkpoint, the trainer's in-memory model, an ONNX graph, a
-TensorRT engine) over `family.samples(project, split)`, each loaded by `family.load_input`, in
-batches of the spec's `evaluate.batch_size`; predictions are keyed by sample id.
+TensorRT engine) over `family.samples(project, split)`, each loaded by `family.eval_inputs`
+(`load_input`, or several views of the sample that `family.combine` merges: an action clip's
+evenly spaced windows), in batches of the spec's `evaluate.batch_size` samples; predictions are
+keyed by sample id.
 """
 from __future__ import annotations
 
@@ -41,8 +43,12 @@ def predict_split(runner, project, split: str, reporter: Reporter | None = None)
             raise JobStopped(f"Evaluation on the {split!r} split was stopped before it finished; no metrics were "
                              "stored.")
         chunk = samples[start:start + batch]
-        predictions = runner([family.load_input(project, s, spec) for s in chunk])
-        out.update({s.id: p for s, p in zip(chunk, predictions)})
+        views = [family.eval_inputs(project, s, spec) for s in chunk]     # one input per sample, or several
+        flat = runner([x for v in views for x in v])
+        at = 0
+        for s, v in zip(chunk, views):
+            out[s.id] = family.combine(flat[at:at + len(v)], spec)
+            at += len(v)
         reporter.progress(len(out), len(samples), phase="evaluate")
     return out
 

@@ -131,6 +131,16 @@ class Family(ABC):
     def load_input(self, project: "Project", sample: "Sample", spec: Any) -> np.ndarray:
         """What a runner takes for this sample: RGB uint8 (H, W, 3), or (T, H, W, 3) for clips."""
 
+    def eval_inputs(self, project: "Project", sample: "Sample", spec: Any) -> list[np.ndarray]:
+        """The runner inputs whose predictions make one sample's prediction in an evaluation:
+        `load_input` alone by default; an action family's `conv` mode gives several windows of the
+        clip. `combine` merges their predictions."""
+        return [self.load_input(project, sample, spec)]
+
+    def combine(self, predictions: list[Prediction], spec: Any) -> Prediction:
+        """One sample's prediction from the predictions of its `eval_inputs` (default: the only one)."""
+        return predictions[0]
+
     # --- training --------------------------------------------------------------------------
     @abstractmethod
     def dataset(self, project: "Project", spec: Any, split: str, train: bool = True) -> "Dataset":
@@ -151,6 +161,14 @@ class Family(ABC):
 
     def weight_layout(self, spec: Any) -> WeightLayout:
         return WeightLayout()
+
+    def adapt_pretrained(self, state: dict[str, "torch.Tensor"], own: Mapping[str, "torch.Tensor"], spec: Any,
+                         header: dict[str, Any] | None) -> tuple[dict[str, "torch.Tensor"], list[str]]:
+        """Rewrite a pretrained state dict before it is matched against this model's (`own`): e.g.
+        a first convolution over RGB repeated over the frames of a clip. `header` is the Studio
+        checkpoint's header (None for other files). Returns (the state dict, sentences for the log);
+        raises CheckpointError for a file that contradicts the spec."""
+        return state, []
 
     def param_groups(self, model: "nn.Module", weight_decay: float) -> list[dict]:
         """Optimizer parameter groups: no weight decay on norms and biases."""

@@ -5,8 +5,9 @@
   `samples_per_s`, ...);
 - evaluation metrics (`phase: "eval"`/`"evaluate"`): under `eval/<name>` (`eval/AP`, `eval/mask_AP`),
   leaving out COCO's -1 ("no objects of that size");
-- progress events update `progress` (done, total, eta_s, phase); a done event's step is where the
-  job ended (a stop saves a checkpoint at a step after the last progress event).
+- progress events update `progress` (done, total, eta_s, phase, and epoch of epochs when given); a
+  done event's step is where the job ended (a stop saves a checkpoint at a step after the last
+  progress event).
 
 A point whose step is not after the series' last step rewinds the series to before that
 step first: a resumed run that lost some steps reports them again, and the curve shows each
@@ -114,6 +115,8 @@ class Progress:
     phase_total: int | None = None
     status: str = ""          # from a done/error event: done, stopped, failed
     message: str = ""
+    epoch: int | None = None  # the epoch being trained (1-based) and how many the run has
+    epochs: int | None = None
 
 
 @dataclass
@@ -156,6 +159,8 @@ class CurveStore:
             p.phase_done, p.phase_total = event.get("done"), event.get("total")
             if p.phase == "train" or "step" in event:
                 p.done, p.total, p.eta_s = event.get("done"), event.get("total", p.total), event.get("eta_s")
+                if event.get("epoch") is not None:
+                    p.epoch, p.epochs = int(event["epoch"]) + 1, event.get("epochs", p.epochs)
             if p.status:          # a resumed run is running again
                 p.status, p.message = "", ""
             self.version += 1

@@ -30,12 +30,17 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SI
 
 
 def worker_command(verb: str, project: str | Path, **options: Any) -> list[str]:
-    """`python -m workers VERB --project P --key value ...` (None options are left out, True is a flag)."""
+    """`python -m workers VERB --project P --key value ...` (None options are left out, True is a flag,
+    a list repeats its flag once per item)."""
     cmd = [sys.executable, "-m", "workers", verb, "--project", str(project)]
     for key, value in options.items():
         if value is None or value is False:
             continue
         flag = "--" + key.replace("_", "-")
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                cmd += [flag, str(item)]
+            continue
         cmd += [flag] if value is True else [flag, str(value)]
     return cmd
 

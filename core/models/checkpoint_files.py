@@ -4,6 +4,8 @@ model pickers and the GUI can list them.
     runs/<run>/checkpoints/step-0000100.pt   resumable step checkpoints (the newest few are kept)
     runs/<run>/checkpoints/best.pt           the model at its best evaluation (family's headline metric)
     runs/<run>/checkpoints/model.pt          the model when training finished ("last")
+    runs/<run>/checkpoints/epoch-003-val_loss-0.412.pt   an epoch-based run's model after epoch 3
+                                             (a slim copy; resuming always uses the step checkpoints)
 
 Every file is a dict tagged ``format: FORMAT`` (see `core.models.checkpoint`).
 """
@@ -19,6 +21,7 @@ MODEL_FILE = "model.pt"    # the slim, deployable checkpoint written when a run 
 BEST_FILE = "best.pt"      # the model at the run's best evaluation so far
 CHOICES = ("best", "last")
 _STEP_RE = re.compile(r"^step-(\d+)\.pt$")
+_EPOCH_RE = re.compile(r"^epoch-(\d+)-val_loss-([0-9.]+|nan|inf)\.pt$")
 _TEMP_RE = re.compile(r"^\..+\.tmp$")      # what `core.fsutil.atomic_path` writes before the rename
 
 
@@ -42,6 +45,19 @@ def step_checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
         return []
     found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _STEP_RE.match(p.name))]
     return sorted(found, reverse=True)
+
+
+def epoch_checkpoint(run_dir: Path, epoch: int, val_loss: float) -> Path:
+    return checkpoint_dir(run_dir) / f"epoch-{epoch:03d}-val_loss-{val_loss:.3f}.pt"
+
+
+def epoch_checkpoints(run_dir: Path) -> list[tuple[int, float, Path]]:
+    """(epoch, validation loss, path) of a run's epoch copies, newest epoch first."""
+    folder = checkpoint_dir(run_dir)
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), float(m.group(2)), p) for p in folder.iterdir() if (m := _EPOCH_RE.match(p.name))]
+    return sorted(found, key=lambda e: (-e[0], e[2].name))
 
 
 def final_checkpoint(run_dir: Path) -> Path:

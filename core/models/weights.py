@@ -3,8 +3,9 @@ its transforms are replayed) or by matching (transfer learning from other weight
 
 `restore_model` is the one loader behind resume, evaluate, export and the PyTorch runner.
 `transfer_weights` loads what fits from a Studio checkpoint of the same family with another class
-set, a torchvision detection model, or a bare torchvision backbone: tensors whose names and shapes
-match load, the class-dependent head (`WeightLayout.heads`) keeps its fresh initialization, and a
+set, a torchvision detection model, or a bare torchvision backbone: the family may adapt the file
+first (`Family.adapt_pretrained`: a 2D action network's first convolution repeated over the
+frames), then tensors whose names and shapes match load, the class-dependent head (`WeightLayout.heads`) keeps its fresh initialization, and a
 `TransferReport` says what was loaded, re-initialized, skipped and ignored.
 """
 from __future__ import annotations
@@ -55,12 +56,14 @@ class TransferReport:
     ignored: list[str] = field(default_factory=list)         # not in this model
     missing: int = 0                                # this model's tensors that got nothing
     transforms: list[str] = field(default_factory=list)      # replayed from a Studio checkpoint
+    notes: list[str] = field(default_factory=list)           # what the family adapted (`Family.adapt_pretrained`)
 
     def sentences(self) -> list[str]:
         out = [f"Pretrained weights from {self.source} ({self.kind}): {self.loaded} tensors loaded, "
                f"{self.missing} left at their initialization."]
         if self.transforms:
             out.append(f"Its model transforms were replayed first: {', '.join(self.transforms)}.")
+        out += self.notes
         if self.reinitialized:
             out.append(f"Re-initialized for this project's classes: {_listing(self.reinitialized)}.")
         if self.skipped:
@@ -72,7 +75,7 @@ class TransferReport:
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "kind": self.kind, "loaded": self.loaded, "missing": self.missing,
                 "reinitialized": self.reinitialized, "skipped": self.skipped, "ignored": self.ignored,
-                "transforms": self.transforms}
+                "transforms": self.transforms, "notes": self.notes}
 
 
 def _class_names(categories) -> list[str]:
@@ -132,6 +135,7 @@ def transfer_weights(model: nn.Module, family, spec: Any, categories: Sequence, 
         kind = "full model"
     same_classes = header is None or _class_names(header.get("categories")) == _class_names(categories)
     own = model.state_dict()
+    state, notes = family.adapt_pretrained(state, own, spec, header)
     usable, reinit, skipped = {}, [], []
     for k, v in state.items():
         if k not in own:
@@ -150,5 +154,5 @@ def transfer_weights(model: nn.Module, family, spec: Any, categories: Sequence, 
     model.load_state_dict(usable, strict=False)
     report = TransferReport(str(p), kind, loaded=len(usable), reinitialized=sorted(reinit), skipped=sorted(skipped),
                             ignored=sorted(k for k in state if k not in own), missing=len(own) - len(usable),
-                            transforms=tf.names(records))
+                            transforms=tf.names(records), notes=notes)
     return model, report, records

@@ -83,10 +83,18 @@ def _v3_sample_splits(db: sqlite_utils.Database) -> None:
     db["splits"].drop()
 
 
+def _v4_video_hashes(db: sqlite_utils.Database) -> None:
+    """The content hash of each video (of a frame folder: of its frames), so byte-identical videos
+    are imported once, as identical images are. Existing videos keep NULL until hashed."""
+    db["videos"].add_column("sha256", str)
+    db["videos"].create_index(["sha256"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_media_jobs_imports,
     _v3_sample_splits,
+    _v4_video_hashes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -9,6 +9,12 @@ from core.errors import SpecError
 from core.specs.base import param
 
 
+def steps_per_epoch(num_items: int, batch_size: int) -> int:
+    """Optimizer steps in one pass over `num_items` training samples (the last partial batch is
+    dropped; at least one). The step sampler and epoch-based schedules both count epochs so."""
+    return max(1, int(num_items) // max(1, int(batch_size)))
+
+
 @dataclass
 class TrainSpec:
     """Optimizer, schedule and bookkeeping of a training run (names follow TAO's specs)."""

@@ -60,8 +60,10 @@ class ProgressReport(Callback):
         values.update(loss=float(sum(losses.values()).detach()), lr=trainer.optimizer.param_groups[0]["lr"],
                       samples_per_s=rate)
         trainer.reporter.metrics(values, step=step, phase="train")
+        per_epoch = trainer.sampler.steps_per_epoch if trainer.sampler is not None else 0
         trainer.reporter.progress(step, total, phase="train", force=True, step=step,
-                                  eta_s=round(per_step * (total - step), 1), epoch=trainer.epoch_of(step - 1))
+                                  eta_s=round(per_step * (total - step), 1), epoch=trainer.epoch_of(step - 1),
+                                  epochs=-(-total // per_epoch) if per_epoch else None)
 
 
 class PeriodicCheckpoint(Callback):

@@ -10,6 +10,8 @@ from typing import Iterator
 
 import numpy as np
 
+from core.specs.sections import steps_per_epoch
+
 
 class StepBatchSampler:
     """Yields, for steps start..total-1, a list of (dataset index, augmentation seed)."""
@@ -22,7 +24,7 @@ class StepBatchSampler:
         self.seed = seed
         self.start_step = start_step
         self.total_steps = total_steps
-        self.steps_per_epoch = max(1, num_items // batch_size)
+        self.steps_per_epoch = steps_per_epoch(num_items, batch_size)
 
     def batch_at(self, step: int) -> list[tuple[int, int]]:
         epoch, pos = divmod(step, self.steps_per_epoch)

@@ -157,10 +157,14 @@ class Trainer:
         self._fire("on_checkpoint", path)
         return path
 
+    def model_payload(self, role: str) -> dict[str, Any]:
+        """The slim checkpoint of the model as it is now (what model.pt and best.pt hold)."""
+        return {**self._header(), "step": self.step, "role": role, "model": self.model.state_dict()}
+
     def write_model_file(self, role: str) -> Path:
         """The slim, deployable checkpoint: `model.pt` ("last") or `best.pt` ("best"), registered."""
         path = files.best_checkpoint(self.run_dir) if role == "best" else files.final_checkpoint(self.run_dir)
-        payload = {**self._header(), "step": self.step, "role": role, "model": self.model.state_dict()}
+        payload = self.model_payload(role)
         if role == "best" and self.best:
             payload["metric"] = dict(self.best)
         ckpt.write_checkpoint(path, payload)

@@ -7,7 +7,11 @@ import sys
 
 from core.datasets.formats import FORMATS, import_format, input_names
 from core.errors import DataError
+from core.jobs.reporter import Reporter
 from core.project import Project
+
+
+EXPORT_FORMATS = ("coco", "frame_folders")
 
 
 def _input_help(name: str) -> str:
@@ -33,11 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--report-json", action="store_true", help="print the full report as JSON")
     imp.set_defaults(func=_import)
 
-    exp = dsub.add_parser("export", help="write the project's annotations as a COCO json")
+    exp = dsub.add_parser("export", help="write the project's annotations as a COCO json, or its clips as frame "
+                                         "folders with split lists")
     exp.add_argument("dir", help="the project folder")
-    exp.add_argument("--format", default="coco", choices=("coco",))
-    exp.add_argument("out", help="the .json file to write")
-    exp.add_argument("--split", choices=("train", "val", "test"), help="only this split (default: every image)")
+    exp.add_argument("--format", default=None, choices=EXPORT_FORMATS,
+                     help="coco (images; the default) or frame_folders (clips: OUT/<class>/<clip>/rgb/000001.png and "
+                          "train.txt, val.txt, test.txt, splits.txt; the default for clip projects)")
+    exp.add_argument("out", help="the .json file (coco) or the new folder (frame_folders) to write")
+    exp.add_argument("--split", choices=("train", "val", "test"), help="only this split (default: everything)")
     names = exp.add_mutually_exclusive_group()
     names.add_argument("--with-images", metavar="DIR",
                        help="copy the images into DIR and make file_names relative to it (default: keep the names "
@@ -46,11 +53,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="make file_names the paths of the project's stored images relative to DIR")
     exp.set_defaults(func=_export)
 
-    spl = dsub.add_parser("split", help="assign images to train/val/test (deterministic for a seed)")
+    spl = dsub.add_parser("split", help="assign images (or clips) to train/val/test (deterministic for a seed), or "
+                                        "split clips by HMDB-style split files")
     spl.add_argument("dir", help="the project folder")
-    spl.add_argument("--val", type=float, default=0.2, help="fraction of images for validation (default 0.2)")
-    spl.add_argument("--test", type=float, default=0.0, help="fraction of images for test (default 0)")
+    spl.add_argument("--val", type=float, default=0.2, help="fraction of images (or clips) for validation (default 0.2)")
+    spl.add_argument("--test", type=float, default=0.0, help="fraction of images (or clips) for test (default 0)")
     spl.add_argument("--seed", type=int, default=0)
+    spl.add_argument("--split-files", metavar="PATH",
+                     help="clips: an HMDB-style split file or folder of them ('name.avi 1|2|0': 1 train, 2 test, 0 "
+                          "unused) instead of fractions")
+    spl.add_argument("--split-number", type=int, default=1, help="which split of a folder of <class>_test_splitN.txt "
+                                                                  "files (default 1)")
+    spl.add_argument("--heldout", choices=("val", "test"), default="val",
+                     help="where the split files' test videos (2) go (default val: what training evaluates on)")
     spl.set_defaults(func=_split)
 
     st = dsub.add_parser("stats", help="count images, annotations and classes per split")
@@ -75,8 +90,11 @@ def _import(args: argparse.Namespace) -> int:
         problem = fmt.problem(values, cli=True)
         if problem:
             raise DataError(problem)
-        plan = fmt.reconcile(project, fmt.plan(fmt.kwargs(values)), copy=not args.link)
+        plan = fmt.reconcile(project, fmt.plan(fmt.kwargs(values), reporter=_progress_reporter(fmt)), copy=not args.link)
         _print_report(plan.report, args.report_json)
+        if not args.report_json:
+            for line in fmt.details(plan):
+                print(f"  {line}")
         plan.report.raise_if_rejected()    # a refused import, dry run or not: the sentence and exit code 2
         if args.dry_run:
             adds = fmt.adds(plan)
@@ -94,14 +112,48 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+class _StderrProgress(Reporter):
+    """Planning progress on stderr, about once a second ("probe videos 40/180")."""
+
+    min_progress_interval_s = 1.0
+
+    def emit(self, event: dict) -> None:
+        if event.get("event") == "progress" and event.get("total"):
+            stage = event.get("stage") or "planning"
+            print(f"{stage} {event['done']}/{event['total']}", file=sys.stderr, flush=True)
+
+
+def _progress_reporter(fmt) -> Reporter | None:
+    """Video imports decode every video to count its frames: they say how far they are (image
+    imports stay quiet, as before)."""
+    return _StderrProgress() if fmt.media == "videos" else None
+
+
 def _print_report(report, as_json: bool) -> None:
     print(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
 
 
 def _export(args: argparse.Namespace) -> int:
     from core.datasets.coco import export_coco
+    from core.project.samples import split_unit
 
     with Project.open(args.dir) as project:
+        clips = split_unit(project) == "clip"
+        fmt = args.format or ("frame_folders" if clips else "coco")
+        if fmt == "frame_folders":
+            if args.with_images or args.images_root:
+                raise DataError("--with-images and --images-root belong to COCO exports; a frame_folders export "
+                                "always writes the frames.")
+            from core.datasets.clip_export import export_frame_folders
+
+            summary = export_frame_folders(project, args.out, split=args.split)
+            print(f"Wrote {summary['clips']} clip(s) of {summary['classes']} classes ({summary['frames']} frames) as "
+                  f"frame folders in {summary['path']}, with split lists "
+                  + ", ".join(f"{k}.txt ({v})" for k, v in summary["splits"].items()) + " and splits.txt.")
+            return 0
+        if clips:
+            raise DataError("This project holds clips, not images: export them with --format frame_folders OUT_DIR "
+                            "(frame folders per class and split lists).")
         summary = export_coco(project, args.out, split=args.split, images_root=args.images_root,
                               with_images=args.with_images)
     print(f"Wrote {summary['path']}: {summary['images']} image(s), {summary['annotations']} annotation(s), "
@@ -114,6 +166,12 @@ def _split(args: argparse.Namespace) -> int:
     from core.datasets.split import split_project
 
     with Project.open(args.dir) as project:
+        if args.split_files:
+            from core.datasets.split_files import apply_split_files, read_split_files
+
+            result = apply_split_files(project, read_split_files(args.split_files, args.split_number, args.heldout))
+            print("\n".join(result.sentences()))
+            return 0
         sizes = split_project(project, val=args.val, test=args.test, seed=args.seed)
     print("Split (seed {}): {}.".format(args.seed, ", ".join(f"{k} {v}" for k, v in sizes.items())))
     return 0

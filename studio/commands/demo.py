@@ -1,4 +1,5 @@
-"""`studio demo [--task FAMILY] --out DIR [--quick]` — the whole pipeline on a family's sample data."""
+"""`studio demo [--task FAMILY] --out DIR [--quick] [--input-type 2d|3d]` — the whole pipeline on a
+family's sample data."""
 from __future__ import annotations
 
 import argparse
@@ -15,11 +16,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"the model family whose demo runs (default: {DEFAULT_TASK})")
     p.add_argument("--out", default="demo_out", help="output folder (replaced if it holds an earlier demo)")
     p.add_argument("--quick", action="store_true", help="a small run that proves the plumbing in a few minutes")
+    p.add_argument("--input-type", choices=("2d", "3d"),
+                   help="action_recognition: a 2D ResNet18 over stacked frames (default) or a 3D r3d_18")
     p.set_defaults(func=_demo)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    report = run_demo(args.out, quick=args.quick, on_event=event_printer(args.task), task=args.task)
+    report = run_demo(args.out, quick=args.quick, on_event=event_printer(args.task), task=args.task,
+                      variant=args.input_type)
     shown = "  ".join(f"{label} {metric_text(report['metrics']['all'].get(key), 3)}"
                       for key, label in report["report_metrics"][:2])
     print(f"\n{shown}  (total {report['timings']['total']:.0f} s)")

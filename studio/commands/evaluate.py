@@ -1,4 +1,4 @@
-"""`studio evaluate DIR --run NAME [--artifact FILE]` — COCO metrics on the validation split."""
+"""`studio evaluate DIR --run NAME [--artifact FILE] [--set KEY=VALUE]` — the family's metrics on a split."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                            "else the newest checkpoint) or a .pt file")
     p.add_argument("--split", default="val")
     p.add_argument("--backend", default="auto", choices=("auto", "pytorch", "onnxruntime", "tensorrt"))
+    p.add_argument("--set", action="append", dest="overrides", metavar="KEY=VALUE",
+                   help="change a setting of the model's spec for this evaluation, e.g. "
+                        "evaluate.video_eval_mode=conv or evaluate.video_num_clips=5 (repeatable)")
     p.set_defaults(func=_evaluate)
 
 
@@ -32,11 +35,15 @@ def print_metrics(metrics: dict[str, float], delta: dict[str, float] | None = No
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from core.specs.overrides import parse_overrides
+
+    parse_overrides(args.overrides or [])          # a malformed KEY=VALUE is refused before a worker starts
     with Project.open(args.dir) as project:
         runs.get_run(project, args.run)
         root, task = project.root, project.task
     code, events = run_job("evaluate", root, event_printer(task, quiet=True), run=args.run, artifact=args.artifact,
-                           checkpoint=args.checkpoint, split=args.split, backend=args.backend)
+                           checkpoint=args.checkpoint, split=args.split, backend=args.backend,
+                           set=args.overrides or None)
     last = completed_event(events)
     if last is None:
         return code or 1

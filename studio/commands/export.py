@@ -31,6 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cal-min", type=int, default=1, help="INT8: N of min-objects / min-keypoints")
     p.add_argument("--no-eval", action="store_true", help="skip the validation-split check of the export")
     p.add_argument("--no-deploy", action="store_true", help="skip the DeepStream, Triton and model-card files")
+    p.add_argument("--sources", type=int, default=1,
+                   help="DeepStream: streams batched and tiled (4: a 2x2 display; clip models build one clip each)")
+    p.add_argument("--roi", action="append", default=[], metavar="X,Y,W,H",
+                   help="DeepStream clip models: the region of one source, repeated per source (default: whole frame)")
     p.set_defaults(func=_export)
     r = sub.add_parser("rebuild-engine", help="build a TensorRT engine made elsewhere again on this machine, from "
                                               "the ONNX beside it")
@@ -39,6 +43,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from core.deploy.deepstream import parse_roi
+    from core.errors import ExportError
+
+    if args.sources < 1:
+        raise ExportError(f"--sources must be at least 1; got {args.sources}.")
+    for roi in args.roi:
+        parse_roi(roi)                                   # a sentence now, not from the worker
     with Project.open(args.dir) as project:
         runs.get_run(project, args.run)
         root, task = project.root, project.task
@@ -46,7 +57,8 @@ def _export(args: argparse.Namespace) -> int:
                            precision=args.precision, checkpoint=args.checkpoint, out=args.out, opset=args.opset,
                            cal_split=args.cal_split, cal_images=args.cal_images, cal_batch_size=args.cal_batch_size,
                            cal_batches=args.cal_batches, cal_sample=args.cal_sample, cal_min=args.cal_min,
-                           no_eval=args.no_eval, no_deploy=args.no_deploy)
+                           no_eval=args.no_eval, no_deploy=args.no_deploy, sources=args.sources,
+                           roi=args.roi or None)
     last = completed_event(events)
     if last is None:
         return code or 1

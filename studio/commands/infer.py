@@ -1,4 +1,6 @@
-"""`studio infer DIR --artifact FILE (--video IN | --images FOLDER | --camera N) --out OUT`."""
+"""`studio infer DIR --artifact FILE (--video IN | --images FOLDER | --camera N)... --out OUT [--roi x,y,w,h]...`.
+
+Up to four sources (in the order given, any mix of kinds) are tiled 2x2 into one output."""
 from __future__ import annotations
 
 import argparse
@@ -14,10 +16,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("infer", help="draw a model's predictions over a video, camera or image folder")
     p.add_argument("dir", help="project folder")
     p.add_argument("--artifact", required=True, help="checkpoint (.pt), ONNX (.onnx) or engine")
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--video", help="input video file")
-    src.add_argument("--images", help="input image folder")
-    src.add_argument("--camera", type=int, help="camera index")
+    for flag, what in (("--video", "input video file"), ("--images", "input image folder"),
+                       ("--camera", "camera index")):
+        p.add_argument(flag, action=_AddSource, dest="sources", default=[], metavar="N" if flag == "--camera" else "PATH",
+                       help=f"{what} (repeat up to four sources of any kind: they are tiled 2x2, inferred in one "
+                            "batch per step)")
+    p.add_argument("--roi", action="append", metavar="X,Y,W,H",
+                   help="where the model looks in the source of the same position, in pixels (full: the whole frame)")
     p.add_argument("--out", required=True, help="output video (.mp4) or folder")
     p.add_argument("--run", help="record the output on this run")
     p.add_argument("--backend", default="auto", choices=("auto", "pytorch", "onnxruntime", "tensorrt"))
@@ -27,17 +32,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_infer)
 
 
+class _AddSource(argparse.Action):
+    """--video / --images / --camera append (kind, value) to one ordered list of sources."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = list(getattr(namespace, self.dest) or [])
+        items.append((option_string.lstrip("-"), values))
+        setattr(namespace, self.dest, items)
+
+
+def _source(kind: str, value: str) -> str:
+    if kind == "camera":
+        if not value.isdigit():
+            raise DataError(f"--camera takes a camera index (0, 1, ...), not {value!r}.")
+        return value
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise DataError(f"The input {value} does not exist.")
+    if kind == "video" and path.is_dir():
+        raise DataError(f"--video {value} is a folder; give folders of images with --images.")
+    if kind == "images" and not path.is_dir():
+        raise DataError(f"--images {value} is not a folder of images; give a video file with --video.")
+    return str(path.resolve())
+
+
 def _infer(args: argparse.Namespace) -> int:
-    source = args.video or args.images or str(args.camera)
-    if (args.video or args.images) and not Path(source).exists():
-        raise DataError(f"The input {source} does not exist.")
+    from core.inference.roi import parse_roi
+    from core.video.multi_reader import MAX_SOURCES
+
+    if not args.sources:
+        raise DataError("Give a source: --video FILE, --images FOLDER or --camera N (up to four, tiled).")
+    if len(args.sources) > MAX_SOURCES:
+        raise DataError(f"Up to {MAX_SOURCES} sources can be tiled; got {len(args.sources)}.")
+    sources = [_source(kind, value) for kind, value in args.sources]
+    rois = list(args.roi or [])
+    if len(rois) > len(sources):
+        raise DataError(f"{len(rois)} --roi for {len(sources)} source(s): give at most one per source, in order.")
+    for r in rois:
+        if r.strip().lower() not in ("full", "none"):
+            parse_roi(r)
     if not Path(args.artifact).is_file():
         raise DataError(f"The artifact {args.artifact} does not exist.")
     with Project.open(args.dir) as project:
         root, task = project.root, project.task
     code, events = run_job("infer", root, event_printer(task), run=args.run,
-                           artifact=str(Path(args.artifact).resolve()),
-                           source=str(Path(source).resolve()) if args.camera is None else source,
+                           artifact=str(Path(args.artifact).resolve()), source=sources, roi=rois or None,
                            out=str(Path(args.out).resolve()), backend=args.backend, score=args.score,
                            batch_size=args.batch_size, max_frames=args.max_frames)
     last = final_event(events)

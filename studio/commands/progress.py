@@ -51,7 +51,8 @@ def event_printer(task: str | None = None, stream: TextIO | None = None,
             terms = " ".join(f"{labels.get(k, k)} {val:.3f}" for k, val in v.items()
                              if k.startswith("loss_"))
             total = prog.get("total")
-            print(f"step {ev.get('step')}/{total}  loss {v.get('loss', float('nan')):.4f} ({terms})  "
+            epoch = f" (epoch {prog['epoch'] + 1}/{prog['epochs']})" if prog.get("epochs") and "epoch" in prog else ""
+            print(f"step {ev.get('step')}/{total}{epoch}  loss {v.get('loss', float('nan')):.4f} ({terms})  "
                   f"lr {v.get('lr', 0):.5f}  {v.get('samples_per_s', 0):.1f} {rate_unit}  "
                   f"ETA {format_duration(prog.get('eta_s'))}", file=stream, flush=True)
         elif kind == "metric" and ev.get("phase") == "eval" and "values" in ev:

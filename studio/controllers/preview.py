@@ -58,16 +58,18 @@ class PreviewController(QObject):
             app.aboutToQuit.connect(self.shutdown)
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def open(self, artifacts: str | Path | Sequence[str | Path], backend: str, source: str | int,
-             start: int = 0, play: bool = True, device: str = "auto") -> None:
-        """Start previewing `source` with an artifact (several with backend "fastest": the one
-        measured fastest on its first frame wins). Replaces whatever was open."""
+    def open(self, artifacts: str | Path | Sequence[str | Path], backend: str, source: str | int | Sequence,
+             start: int = 0, play: bool = True, device: str = "auto", rois: Sequence | None = None) -> None:
+        """Start previewing `source` (or up to four sources, tiled 2x2 and inferred in one batch)
+        with an artifact (several with backend "fastest": the one measured fastest on its first
+        frame wins), inside `rois` (one per source, None: the whole frame). Replaces whatever was
+        open."""
         self.stop()
         paths = [artifacts] if isinstance(artifacts, (str, Path)) else list(artifacts)
         control = PreviewControl(play, self.score_threshold, self.classes)
         if not play:
             control.steps = 1                      # show the first frame, then wait
-        thread = PreviewThread(paths, backend, source, control, start=start, device=device)
+        thread = PreviewThread(paths, backend, source, control, start=start, device=device, rois=rois)
         thread.loaded.connect(self._on_loaded)
         thread.frame_available.connect(self._on_available)
         thread.state.connect(self._on_worker_state)
@@ -116,7 +118,10 @@ class PreviewController(QObject):
         return self.current.index if self.current is not None else -1
 
     def play(self) -> None:
-        if self._control is None or self.state in ("loading", "idle", "error"):
+        if self._control is None or self.state in ("idle", "error"):
+            return
+        if self.state == "loading":            # play once loaded (a restart after a new ROI opens paused)
+            self._control.update(playing=True, steps=0)
             return
         if self.state == "ended":
             if not self.seekable:

@@ -19,9 +19,10 @@ import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 from core.errors import StudioError
-from core import predictions
-from core.inference.pipeline import iter_annotated
+from core.inference.pipeline import iter_annotated, shown_count
+from core.inference.tiled import Tiles
 from core.runtime import fastest_runner, load_runner
+from core.video.multi_reader import MultiReader
 from core.video.reader import FrameReader
 
 FASTEST = "fastest"
@@ -38,8 +39,9 @@ class PreviewFrame:
 
 
 def count_shown(prediction: Any, score_threshold: float, classes: set[int] | None) -> int:
-    """What a prediction shows at the threshold and the class filter (0 without a prediction)."""
-    return 0 if prediction is None else predictions.count_shown(prediction, score_threshold, classes)
+    """What a prediction shows at the threshold and the class filter (0 without a prediction;
+    summed over the sources of a tiled preview)."""
+    return shown_count(prediction, score_threshold, classes)
 
 
 class PreviewControl:
@@ -71,11 +73,14 @@ class PreviewThread(QThread):
     state = Signal(str)            # "playing" | "paused" | "ended"
     failed = Signal(str)           # a sentence for the user
 
-    def __init__(self, artifacts: Sequence[str | Path], backend: str, source: str | int, control: PreviewControl,
-                 start: int = 0, device: str = "auto", parent=None) -> None:
+    def __init__(self, artifacts: Sequence[str | Path], backend: str, source: str | int | Sequence[str | int],
+                 control: PreviewControl, start: int = 0, device: str = "auto", parent=None,
+                 rois: Sequence[Any] | None = None) -> None:
         super().__init__(parent)
         self.artifacts = [Path(a) for a in artifacts]
         self.backend, self.source, self.control, self.start_index, self.device = backend, source, control, start, device
+        self.sources = list(source) if isinstance(source, (list, tuple)) else [source]
+        self.rois = list(rois or [])
         self._slot: PreviewFrame | None = None
         self._slot_lock = threading.Lock()
         self._last: tuple[int, np.ndarray, dict[str, Any]] | None = None   # index, raw frame, prediction
@@ -98,7 +103,7 @@ class PreviewThread(QThread):
     def run(self) -> None:
         reader = None
         try:
-            reader = FrameReader(self.source, queue_size=4)
+            reader = MultiReader(self.sources) if len(self.sources) > 1 else FrameReader(self.sources[0], queue_size=4)
             self.runner = self._load(reader)
             self.loaded.emit(self._describe(reader))
             self._loop(reader)
@@ -116,6 +121,8 @@ class PreviewThread(QThread):
         if self.backend != FASTEST:
             return load_runner(self.artifacts[0], self.backend, self.device)
         first = reader.read()
+        if isinstance(first, list):
+            first = next((f for f in first if f is not None), None)
         if first is None:
             raise StudioError("The source has no frame to time the back ends on.")
         if reader.seekable:
@@ -129,6 +136,7 @@ class PreviewThread(QThread):
         return {"backend": r.backend, "device": r.device, "artifact": str(r.artifact.path), "task": r.task,
                 "class_names": dict(r.class_names), "frame_count": reader.frame_count, "fps": reader.fps,
                 "seekable": reader.seekable, "kind": reader.kind,
+                "sources": [str(x) for x in self.sources], "window": _window_text(r),
                 "fastest": self.fastest_timings}
 
     def _loop(self, reader: FrameReader) -> None:
@@ -137,9 +145,10 @@ class PreviewThread(QThread):
             if reader.seekable and not fresh and pos == 0:
                 reader.seek(0)              # iter_annotated seeks only for start > 0
             fresh = False
+            rois = self.rois if len(self.sources) > 1 else (self.rois[0] if self.rois else None)
             frames = iter_annotated(self.runner, reader, draw=self._draw, batch_size=1, start=pos,
                                     score_threshold=self.control.score_threshold, classes=self.control.classes,
-                                    show_fps=False, should_stop=self.control.stop_requested)
+                                    show_fps=False, should_stop=self.control.stop_requested, roi=rois)
             try:
                 pos = self._consume(frames)
             finally:
@@ -203,7 +212,12 @@ class PreviewThread(QThread):
         if self._last is None:
             return
         index, raw, prediction = self._last
-        image = self._draw(raw.copy(), prediction)
+        if isinstance(prediction, Tiles):          # several sources: compose the tiles again
+            image = prediction.compose(self._draw)
+            self._publish(index, image, prediction, None, redraw=True)
+            return
+        roi = prediction_roi(self.rois, raw)
+        image = draw_roi(self._draw(raw.copy(), prediction), roi)
         self._raw = raw
         self._publish(index, image, prediction, None, redraw=True)
 
@@ -225,6 +239,25 @@ class PreviewThread(QThread):
             was_empty, self._slot = self._slot is None, frame
         if was_empty:
             self.frame_available.emit()
+
+
+def prediction_roi(rois: list, frame: np.ndarray):
+    """The single source's ROI, clipped to its frame (None: the whole frame)."""
+    from core.inference.roi import clip_roi
+
+    return clip_roi(rois[0], frame.shape[1], frame.shape[0]) if rois else None
+
+
+def draw_roi(image: np.ndarray, roi) -> np.ndarray:
+    from core.inference.roi import draw_roi as draw
+
+    return draw(image, roi)
+
+
+def _window_text(runner) -> str:
+    w = runner.window
+    return "" if w.frames <= 1 and w.stride <= 1 else (f"window of {w.frames} frames every {w.subsample}, "
+                                                       f"a prediction every {w.stride}")
 
 
 def _mean(values: collections.deque[float]) -> float:

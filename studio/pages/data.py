@@ -147,9 +147,14 @@ class DataPage(Page):
         for b in (self.actions.import_button, self.empty_import):
             b.setToolTip(tip)
         self.empty_import.setEnabled(bool(self.formats))
-        if project.task in VIDEO_TASKS:
-            self.actions.set_enabled(bool(self.formats), False)
+        video = project.task in VIDEO_TASKS
+        self.actions.export_button.setText("Export frame folders…" if video else "Export COCO…")
+        self.actions.export_button.setToolTip("Write every clip as <class>/<clip>/rgb/000001.png frames with train/val/"
+                                              "test lists" if video else "Write every image's annotations as one "
+                                              "COCO .json file")
+        if video:
             self.clips.refresh(project)
+            self.actions.set_enabled(bool(self.formats), bool(self.clips.rows))   # clips split and export too
             self.stack.setCurrentIndex(CLIPS)
             return
         if self._loading is not None:
@@ -208,7 +213,8 @@ class DataPage(Page):
         val, test, seed = self.split_values
         if self.split_dialog is not None:
             self.split_dialog.deleteLater()
-        self.split_dialog = SplitDialog(val, test, seed, self.stats["images"] if self.stats else 0, self)
+        count = len(self.clips.rows) if self.project.task in VIDEO_TASKS else (self.stats["images"] if self.stats else 0)
+        self.split_dialog = SplitDialog(val, test, seed, count, self)
         self.split_dialog.accepted.connect(lambda: self.split(*self.split_dialog.values()))
         self.split_dialog.open()
         return self.split_dialog
@@ -232,6 +238,10 @@ class DataPage(Page):
             self.export_to(path)
 
     def _ask_export_path(self) -> str:
+        if self.project.task in VIDEO_TASKS:
+            default = str(exports_folder(self.project) / f"{self.project.name}_frames")
+            path, _ = QFileDialog.getSaveFileName(self, "Export the clips as frame folders (a new folder)", default)
+            return path
         default = str(exports_folder(self.project) / f"{self.project.name}_coco.json")
         path, _ = QFileDialog.getSaveFileName(self, "Export COCO annotations", default, "COCO JSON (*.json)")
         return path
@@ -239,6 +249,14 @@ class DataPage(Page):
     def export_to(self, path: str) -> None:
         from core.datasets.coco import export_coco
 
+        if self.project.task in VIDEO_TASKS:
+            from core.datasets.clip_export import export_frame_folders
+
+            task = DataTask(self.project.root, lambda p, r: export_frame_folders(p, path, reporter=r), "The export")
+            self.actions.run(task, "Exporting…", lambda s: (
+                f"Wrote {s['clips']:,} clips ({s['frames']:,} frames) as frame folders in {s['path']}, with split "
+                "lists " + ", ".join(f"{k}.txt ({v})" for k, v in s["splits"].items()) + "."))
+            return
         task = DataTask(self.project.root, lambda p, _r: export_coco(p, path), "The export")
         self.actions.run(task, "Exporting…", lambda s: (
             f"Wrote {s['path']}: {s['images']:,} images, {s['annotations']:,} annotations, {s['categories']} "

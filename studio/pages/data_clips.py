@@ -1,5 +1,6 @@
 """The Data page of a video project (action recognition): every clip with its video, frames and
-action label, and the first frame of the selected clip with its label drawn over it."""
+action label; the selected clip as a filmstrip of evenly spaced frames, played while the pointer
+rests on it."""
 from __future__ import annotations
 
 from collections import Counter
@@ -10,8 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QSplitter
 
 from core.datasets.browse import ClipRow, clips, video_count
 from core.project import Project
-from studio.ui.annotated_image import AnnotatedImage
-from studio.ui.annotation_doc import ImageDoc
+from studio.ui.clip_filmstrip import ClipFilmstrip
 
 COLUMNS = ("Video", "Frames", "Duration", "Action")
 EMPTY = ("This project has no videos yet. Import a folder with one subfolder of videos (or frame folders) per "
@@ -35,8 +35,7 @@ class ClipsBrowser(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._on_select)
-        self.frame = AnnotatedImage(toolbar=False)
-        self.frame.show_message("Select a clip to see its first frame.")
+        self.frame = ClipFilmstrip()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(self.frame)
@@ -77,13 +76,12 @@ class ClipsBrowser(QWidget):
                 if col == 0:
                     item.setToolTip(r.video_path)
                 self.table.setItem(i, col, item)
-        self.frame.show_message("Select a clip to see its first frame.")
+        self.frame.clear()
 
     def _on_select(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if not rows or self.project is None:
             return
         r = self.rows[rows[0].row()]
-        self.frame.show_document(ImageDoc(self.project.resolve(r.video_path), 0, 0, title=r.video_name,
-                                          caption=f"{r.label or 'no label'} · frames {r.start_frame}–{r.end_frame}",
-                                          frame_index=r.start_frame))
+        self.frame.show_clip(self.project.resolve(r.video_path), r.start_frame, r.end_frame,
+                             f"<b>{r.video_name}</b> · {r.label or 'no label'} · frames {r.start_frame}–{r.end_frame}")

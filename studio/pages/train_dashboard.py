@@ -232,8 +232,10 @@ class TrainDashboard(QWidget):
         if p.total:
             self.progress.setRange(0, int(p.total))
             self.progress.setValue(int(p.done or 0))
-            self.progress.setFormat("step %v / %m  (%p%)")
-            widest = f"step {p.total} / {p.total}  (100%)"      # the bar never cuts its own text
+            epoch = f"epoch {p.epoch} / {p.epochs}  ·  " if p.epoch and p.epochs else ""
+            self.progress.setFormat(epoch + "step %v / %m  (%p%)")
+            widest = (f"epoch {p.epochs} / {p.epochs}  ·  " if p.epoch and p.epochs else "") + \
+                f"step {p.total} / {p.total}  (100%)"      # the bar never cuts its own text
             self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance(widest) + 12)
         else:
             self.progress.setRange(0, 1)

@@ -1,4 +1,5 @@
-"""Action recognition: one action label per clip of frames (2D ResNet18 or 3D r3d_18)."""
+"""Action recognition: one action label per clip of frames (2D ResNet18/34 over stacked frames, or a
+3D ResNet: r3d_18, mc3_18, r2plus1d_18)."""
 from core.families.info import FamilyInfo
 
 INFO = FamilyInfo(
@@ -13,4 +14,11 @@ INFO = FamilyInfo(
     annotation_kinds=("clip",),
     sample_kind="clip",
     summary_metrics=("accuracy", "average_class_accuracy"),
+    loss_labels={"loss_ce": "ce"},
+    implementation="core.families.action_recognition.family:FAMILY",
+    spec="core.families.action_recognition.spec:ActionRecognitionSpec",
+    cpu_profile="core.families.action_recognition.spec:cpu_sized",
+    smoke_profile="core.families.action_recognition.spec:smoke_sized",
+    sample_data="core.datasets.sample_clips:import_sample_data",
+    demo="core.families.action_recognition.demo:DEMO",
 )

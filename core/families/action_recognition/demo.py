@@ -1,0 +1,107 @@
+"""The action-recognition demo: synthetic moving-shape clips (six actions, `core.datasets.synthetic_clips`)
+written as video folders per class, imported through the real importer, split 70/30 by clip, and
+learned from scratch by a 2D ResNet18 over stacked frames or a 3D r3d_18, on an epoch schedule;
+`core.demo` runs it (`studio demo --task action_recognition [--input-type 2d|3d] [--quick]`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TASK = "action_recognition"
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """Sizes of the demo. `full` aims at an average class accuracy >= 0.9 on the held-out clips
+    in under 10 minutes on 2 CPU cores, for each input type; `quick` proves the plumbing."""
+
+    name: str
+    input_type: str
+    backbone: str
+    clips_per_class: int
+    clip_frames: int          # frames of each generated clip
+    image_size: int           # generated frames and model input (square)
+    seq_length: int           # T
+    epochs: int
+    lr_steps: tuple[int, ...]
+    batch_size: int
+    init_learning_rate: float
+    warmup_steps: int
+    val_fraction: float = 0.3
+    video_segments: int = 8   # actions in the demo's input video, one after another
+    segment_frames: int = 24
+    stride: int = 2           # a prediction every this many frames of the video
+
+
+FULL_2D = DemoConfig("full-2d", "2d", "resnet18", clips_per_class=60, clip_frames=16, image_size=32, seq_length=8,
+                     epochs=10, lr_steps=(7, 9), batch_size=16, init_learning_rate=0.05, warmup_steps=20)
+QUICK_2D = dataclasses.replace(FULL_2D, name="quick-2d", clips_per_class=12, epochs=4, lr_steps=(3,),
+                               warmup_steps=4, video_segments=3)
+FULL_3D = DemoConfig("full-3d", "3d", "r3d_18", clips_per_class=60, clip_frames=16, image_size=32, seq_length=8,
+                     epochs=8, lr_steps=(6, 7), batch_size=16, init_learning_rate=0.05, warmup_steps=20)
+QUICK_3D = dataclasses.replace(FULL_3D, name="quick-3d", clips_per_class=12, epochs=3, lr_steps=(2,),
+                               warmup_steps=4, video_segments=3)
+
+
+def demo_spec(config: DemoConfig):
+    from core.families.spec_lookup import default_spec_for
+
+    spec = default_spec_for(TASK, "cpu")
+    m, d, t = spec.model, spec.data, spec.train
+    m.input_type, m.backbone, m.rgb_seq_length = config.input_type, config.backbone, config.seq_length
+    d.input_width = d.input_height = config.image_size
+    t.epochs, t.lr_steps, t.lr_decay = config.epochs, list(config.lr_steps), 0.1
+    t.batch_size, t.init_learning_rate = config.batch_size, config.init_learning_rate
+    t.warmup_steps, t.warmup_learning_rate = config.warmup_steps, config.init_learning_rate / 10
+    t.checkpoint_interval_epochs, t.log_interval = 1, 5
+    spec.evaluate.batch_size = 16
+    spec.inference.stride = config.stride
+    return spec
+
+
+class ActionDemo:
+    task = TASK
+    configs = {"full": FULL_2D, "quick": QUICK_2D}
+    variants = {"2d": {"full": FULL_2D, "quick": QUICK_2D}, "3d": {"full": FULL_3D, "quick": QUICK_3D}}
+    report_metrics = (("average_class_accuracy", "average class accuracy"), ("accuracy", "accuracy"),
+                      ("val_loss", "validation loss"))
+
+    def prepare(self, project, config: DemoConfig) -> dict[str, Any]:
+        """Generate the clips as video folders per action, import them, split 70/30 by clip."""
+        from core.datasets.split import split_project
+        from core.datasets.synthetic_clips import ACTIONS, generate_action_folders
+        from core.datasets.video_folders import commit_video_import, plan_video_folders_import
+
+        with tempfile.TemporaryDirectory(prefix="studio-actions-") as tmp:
+            root = generate_action_folders(Path(tmp) / "actions", config.clips_per_class, size=config.image_size,
+                                           num_frames=config.clip_frames, seed=0)
+            result = commit_video_import(project, plan_video_folders_import(root), copy=True)
+        sizes = split_project(project, val=config.val_fraction, seed=0, unit="clip")
+        return {"clips": result.clips, "classes": list(ACTIONS), "train_clips": sizes["train"],
+                "val_clips": sizes["val"], "clip_frames": config.clip_frames, "image_size": config.image_size}
+
+    def spec(self, config: DemoConfig):
+        return demo_spec(config)
+
+    def video(self, out: Path, config: DemoConfig) -> Path:
+        from core.datasets.synthetic_clips import generate_action_video
+
+        path, _ = generate_action_video(out / "input.mp4", segments=config.video_segments,
+                                        segment_frames=config.segment_frames, size=config.image_size, seed=1,
+                                        scale=4)
+        return path
+
+    def describe(self, report: dict[str, Any]) -> str:
+        d = report["data"]
+        what = "a 2D ResNet18 over stacked frames" if report["config"].endswith("2d") else "a 3D r3d_18"
+        return (f"Action recognition: {what} trained from scratch on {d['train_clips']} synthetic clips "
+                f"({len(d['classes'])} actions of a moving shape, {d['clip_frames']} frames of {d['image_size']} px "
+                f"each) for {report['train']['steps']} steps, evaluated on {d['val_clips']} held-out clips "
+                f"(center windows).")
+
+
+DEMO = ActionDemo()
