@@ -53,7 +53,7 @@ def test_a_run_started_by_the_wizard_trains_live_on_the_train_page(qtbot, window
     qtbot.waitUntil(lambda: dash.loss_plot.point_count("loss_ce") > 0, timeout=5000)
     assert dash.store.progress.status == "done" and dash.store.progress.done == 40
     assert "done" in page.run_combo.currentText() and "40/40" in page.run_combo.currentText()
-    assert dash.progress.text().startswith("step 40 / 40")
+    assert "step 40 / 40  (100%)" in dash.progress.text()      # after "epoch N / M  ·  " where it counts epochs
     # what comes next, as links to the pages that do it
     assert page.controls.next_steps.isVisible()
     assert "href='optimize'" in page.controls.next_steps.text() and "href='preview'" in page.controls.next_steps.text()
