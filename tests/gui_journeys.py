@@ -43,9 +43,8 @@ def toy_trained(tmp_path: Path, name: str = "a", total_steps: int = 20, eval_eve
 def main_window(qtbot, size=(1280, 800)):
     from studio.main_window import MainWindow
 
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(*size)
+    w = MainWindow()     # not qtbot.addWidget: pytest-qt closes its widgets before fixtures end, and a window
+    w.resize(*size)      # closed with a job still running asks a modal question; `close_window` closes it
     w.show()
     qtbot.waitExposed(w)
     return w
@@ -59,8 +58,13 @@ def close_window(w) -> None:
         for job in w.jobs.active():
             job.process.kill()
             job.process.waitForFinished(10_000)
+    left = w.jobs.active()
+    for job in left:       # never let the window's close ask "Jobs are running": a modal question waits forever
+        job.status = "failed"
     QThreadPool.globalInstance().waitForDone(60_000)
-    w.session.close_project()
+    w.close()
+    w.deleteLater()
+    assert not left, f"jobs still running when the test ended: {[j.title for j in left]}"
 
 
 def legend_texts(plot) -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QPoint, QThreadPool, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWizard
 
 from core.project import Project, catalog, runs
+from gui_journeys import close_window
 from studio.settings import add_recent_project, recent_projects
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -31,14 +32,10 @@ def measured_step(monkeypatch):
 def window(qtbot):
     from studio.main_window import MainWindow
 
-    w = MainWindow()
-    qtbot.addWidget(w)
+    w = MainWindow()      # closed by close_window, after its jobs (see gui_journeys.main_window)
     w.show()
     yield w
-    w.jobs.stop_all(grace_ms=2000)
-    w.jobs.wait_all(30_000)
-    QThreadPool.globalInstance().waitForDone(60_000)   # no background check outlives its test
-    w.session.close_project()
+    close_window(w)     # no job or background check outlives its test
 
 
 def click(qtbot, widget):

@@ -84,7 +84,7 @@ class ArtifactTable(QTableWidget):
         self.setHorizontalHeaderLabels(names)
         head = self.horizontalHeader()
         head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        head.setStretchLastSection(True)   # a stretched File column was squeezed to "..." by many metrics
         for i, m in enumerate(self.metric_names):
             self.horizontalHeaderItem(len(BASE_COLUMNS) + 2 * i).setToolTip(f"{m} on the validation split")
             self.horizontalHeaderItem(len(BASE_COLUMNS) + 2 * i + 1).setToolTip(

@@ -76,6 +76,7 @@ class LivePlot(pg.GraphicsLayoutWidget):
         self._dots: set[str] = set()            # curves drawn as a dot (a single point)
         self._x_span: float | None = None
         self._lone_fitted = False
+        self._empty_log = False     # an empty log plot shows a few decades (see _fit_empty_log)
         self._store_version = -1
         self._theme = ""
         self.redraws = 0
@@ -145,6 +146,19 @@ class LivePlot(pg.GraphicsLayoutWidget):
         self._log_cache.clear()
         self.plot_item.getAxis("left").setLogMode(on)
         self.plot_item.enableAutoRange(y=True)
+        self._empty_log = False
+        self._fit_empty_log()
+
+    def _fit_empty_log(self) -> None:
+        """An empty log plot spans 0.01 .. 10, not 1 .. 10 with a crowded label at every unit; the
+        first curve gives the range back to auto-ranging."""
+        if self.log_y and not self.curves:
+            if not self._empty_log:
+                self.plot_item.setYRange(-2, 1, padding=0)
+                self._empty_log = True
+        elif self._empty_log:
+            self._empty_log = False
+            self.plot_item.enableAutoRange(y=True)
 
     # -- drawing -----------------------------------------------------------------------------
     @property
@@ -184,6 +198,7 @@ class LivePlot(pg.GraphicsLayoutWidget):
             self._drawn[name] = series
             drawn = True
         if drawn:
+            self._fit_empty_log()
             self._fit_lone_point()
             # auto-range now, not while painting: a range change during the paint asks for a second one
             self.plot_item.vb.prepareForPaint()

@@ -40,6 +40,12 @@ class RecentDelegate(QStyledItemDelegate):
                                               Qt.TransformationMode.SmoothTransformation) if not pix.isNull() else pix
         return self._pictures[task]
 
+    def placeholder(self, peek: ProjectPeek) -> str:
+        """What stands in the picture's place: '' under a picture, "missing" only for a folder that is gone."""
+        if not peek.exists:
+            return "missing"
+        return "" if not self.picture(peek.task).isNull() else _title(peek.task)
+
     def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt override
         return QSize(400, ROW_HEIGHT)
 
@@ -62,11 +68,12 @@ class RecentDelegate(QStyledItemDelegate):
         pic_rect = QRect(rect.left() + 10, rect.top() + (rect.height() - 64) // 2, 96, 64)
         if not pic.isNull():
             painter.drawPixmap(pic_rect.topLeft(), pic)
-        else:
-            painter.setPen(QColor(MISSING))
+        else:      # "missing" only for a folder that is gone; a family without a picture gets its title
+            painter.setPen(QColor(MISSING) if not peek.exists else muted)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(pic_rect, 4, 4)
-            painter.drawText(pic_rect, Qt.AlignmentFlag.AlignCenter, "missing")
+            painter.drawText(pic_rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             self.placeholder(peek))
         x = pic_rect.right() + 14
         width = rect.right() - x - 10
         bold = QFont(option.font)
