@@ -33,5 +33,7 @@ def test_only_the_gui_thread_collects_cycles(qapp, qtbot):
     t.start()
     t.join(10)
     assert collected_in_thread == [False]        # the worker never collected
-    qtbot.waitUntil(lambda: ref() is None, timeout=5000)   # the GUI thread's timer did
+    assert guard.timer.isActive() and guard.timer.thread() is qapp.thread()   # the GUI thread's timer checks
+    assert guard.check() > 0 and ref() is None   # and its check collects, past the thresholds, on this thread
     kept.clear()
+    assert guard.check() == 0                    # below them it leaves the collector alone

@@ -37,9 +37,9 @@ def kps(k: int = 17, labeled: int | None = None, v: int = 2) -> list:
     return out
 
 
-def coco(src, annotations, categories, n_images=1) -> str:
+def coco(src, annotations, categories, n_images=1, seed=0) -> str:
     for i in range(n_images):
-        write_png(src / f"{i}.png", W, H, seed=i)
+        write_png(src / f"{i}.png", W, H, seed=seed + i)
     images = [{"id": i + 1, "file_name": f"{i}.png", "width": W, "height": H} for i in range(n_images)]
     anns = [{"id": n + 1, "image_id": 1, "category_id": 1, "bbox": [2, 2, 40, 40], "area": 900.0, "iscrowd": 0,
              **a} for n, a in enumerate(annotations)]
@@ -80,7 +80,8 @@ def test_a_known_name_with_another_keypoint_set_is_refused(tmp_path, project):
     with pytest.raises(ImportRejected, match="two keypoint sets"):
         commit_import(project, plan_coco_import(other))
     assert snapshot(project) == before
-    renamed = coco(tmp_path / "c", [{"keypoints": kps(14)}], [person(14, name="person_14")], n_images=3)
+    renamed = coco(tmp_path / "c", [{"keypoints": kps(14)}], [person(14, name="person_14")], n_images=3,
+                   seed=100)                                        # new images (a duplicate's class is not made)
     commit_import(project, plan_coco_import(renamed))          # as a separate category it is welcome
     assert {c.name: c.keypoints.size for c in catalog.categories(project)} == {"person": 17, "person_14": 14}
 

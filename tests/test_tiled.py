@@ -82,7 +82,8 @@ def test_four_tiled_sources_are_inferred_in_one_batch_per_frame(videos, tmp_path
     for k in range(4):                                                # each tile shows its own source
         r, c = divmod(k, 2)
         cell = mosaic[r * H:(r + 1) * H, c * W:(c + 1) * W]
-        assert abs(int(cell[2, W - 3, 0]) - 40 * k) <= 3                # an untouched corner of source k, frame 0
+        assert abs(int(cell[H - 3, W - 3, 0]) - 40 * k) <= 3            # an untouched corner of source k, frame 0
+        assert cell[:8].mean() != cell[H - 8:].mean()                   # its tag is drawn along the top
     result = run_inference(BoxRunner(), None, [str(v) for v in videos], tmp_path / "tiled.mp4", show_fps=False)
     assert result["frames"] == 12 and result["detections"] == 4 * 12     # an ended source keeps its last frame
     cap = cv2.VideoCapture(result["out_path"])

@@ -227,7 +227,7 @@ class ImportPage(QWizardPage):
 
     def _untouched(self, form: SourceForm) -> bool:
         """Nothing typed or picked in the form yet, and nothing checked."""
-        return form.needs_check and form.key not in self.results and not any(t for _k, t in form.inputs())
+        return form.needs_check and form.key not in self.results and not form.entered()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
         return self.problem() is None

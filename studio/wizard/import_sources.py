@@ -57,6 +57,10 @@ class SourceForm(QWidget):
     def inputs(self) -> tuple:
         return tuple((k, f.text()) for k, f in self.fields.items())
 
+    def entered(self) -> bool:
+        """A file or folder was typed or picked (options with a default choice do not count)."""
+        return any(f.text() for f in self.fields.values() if isinstance(f, PathField))
+
     def problem(self) -> str | None:
         """What is missing before the data can be checked, as a sentence."""
         return None
