@@ -105,13 +105,13 @@ def _print_guardrail(rows: list[dict]) -> None:
     if not rows:
         return
     metric = rows[0]["metric"] or "metric"
-    print(f"\n{'model':<44} {'precision':<9} {metric:>9} {'delta':>8} {'ms/sample':>10}")
+    print(f"\n{'model':<44} {'precision':<9} {metric:>9} {'delta':>11} {'ms/sample':>10}")
     for r in rows:
         value = metric_text(r["value"], 3) if r["value"] is not None else "not evaluated"
         delta = "(reference)" if r["role"] == "trained" else (
             f"{100 * r['delta']:+.1f} pt" if r["delta"] is not None else "")
         latency = f"{r['latency_ms']:.1f}" if r["latency_ms"] is not None else "-"
-        print(f"{r['path'][-44:]:<44} {r['precision'] or '':<9} {value:>9} {delta:>8} {latency:>10}")
+        print(f"{r['path'][-44:]:<44} {r['precision'] or '':<9} {value:>9} {delta:>11} {latency:>10}")
     machines = {r["machine"] for r in rows if r["machine"]}
     if machines:
         print("latency: p50 at batch 1, measured by each export on " + "; ".join(sorted(machines)))
