@@ -38,7 +38,7 @@ class DemoConfig:
 
 
 FULL_2D = DemoConfig("full-2d", "2d", "resnet18", clips_per_class=60, clip_frames=16, image_size=32, seq_length=8,
-                     epochs=30, lr_steps=(20, 26), batch_size=16, init_learning_rate=0.005, warmup_steps=20)
+                     epochs=10, lr_steps=(7, 9), batch_size=16, init_learning_rate=0.05, warmup_steps=20)
 QUICK_2D = dataclasses.replace(FULL_2D, name="quick-2d", clips_per_class=12, epochs=4, lr_steps=(3,),
                                warmup_steps=4, video_segments=3)
 FULL_3D = DemoConfig("full-3d", "3d", "r3d_18", clips_per_class=60, clip_frames=16, image_size=32, seq_length=8,
