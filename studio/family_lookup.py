@@ -18,3 +18,10 @@ def shown_metrics(task: str | None) -> tuple[str, ...]:
     """The metrics tables and lines show for `task`, headline first (none for an unknown family)."""
     info = known_family(task)
     return info.shown_metrics if info is not None else ()
+
+
+def holds_clips(task: str | None) -> bool:
+    """The family's samples are clips of video (the Data page lists clips, the Label page has no
+    images to step through)."""
+    info = known_family(task)
+    return info is not None and info.sample_kind == "clip"

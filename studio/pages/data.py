@@ -17,6 +17,7 @@ from core.datasets.browse import BrowseSnapshot, browse_snapshot
 from core.datasets.formats import formats_for
 from core.families import family_info
 from studio.controllers.data_tasks import DataTask
+from studio.family_lookup import holds_clips
 from studio.pages.base import Page, header
 from studio.pages.data_actions import ActionsBar, SplitDialog
 from studio.pages.data_browser import ImageBrowser
@@ -27,7 +28,6 @@ from studio.ui.import_dialog import ImportDialog
 from studio.ui.import_formats import result_sentence
 from studio.ui.save_target import exports_folder
 
-VIDEO_TASKS = ("action_recognition",)
 EMPTY, IMAGES, CLIPS = 0, 1, 2
 
 
@@ -147,7 +147,7 @@ class DataPage(Page):
         for b in (self.actions.import_button, self.empty_import):
             b.setToolTip(tip)
         self.empty_import.setEnabled(bool(self.formats))
-        video = project.task in VIDEO_TASKS
+        video = holds_clips(project.task)
         self.actions.export_button.setText("Export frame folders…" if video else "Export COCO…")
         self.actions.export_button.setToolTip("Write every clip as <class>/<clip>/rgb/000001.png frames with train/val/"
                                               "test lists" if video else "Write every image's annotations as one "
@@ -213,7 +213,7 @@ class DataPage(Page):
         val, test, seed = self.split_values
         if self.split_dialog is not None:
             self.split_dialog.deleteLater()
-        count = len(self.clips.rows) if self.project.task in VIDEO_TASKS else (self.stats["images"] if self.stats else 0)
+        count = len(self.clips.rows) if holds_clips(self.project.task) else (self.stats["images"] if self.stats else 0)
         self.split_dialog = SplitDialog(val, test, seed, count, self)
         self.split_dialog.accepted.connect(lambda: self.split(*self.split_dialog.values()))
         self.split_dialog.open()
@@ -238,7 +238,7 @@ class DataPage(Page):
             self.export_to(path)
 
     def _ask_export_path(self) -> str:
-        if self.project.task in VIDEO_TASKS:
+        if holds_clips(self.project.task):
             default = str(exports_folder(self.project) / f"{self.project.name}_frames")
             path, _ = QFileDialog.getSaveFileName(self, "Export the clips as frame folders (a new folder)", default)
             return path
@@ -249,7 +249,7 @@ class DataPage(Page):
     def export_to(self, path: str) -> None:
         from core.datasets.coco import export_coco
 
-        if self.project.task in VIDEO_TASKS:
+        if holds_clips(self.project.task):
             from core.datasets.clip_export import export_frame_folders
 
             task = DataTask(self.project.root, lambda p, r: export_frame_folders(p, path, reporter=r), "The export")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSpi
                                QWidget)
 
 from core.datasets.browse import category_styles, image_positions
+from studio.family_lookup import holds_clips
 from studio.pages.base import Page, header
 from studio.ui.annotated_image import AnnotatedImage
 from studio.ui.annotation_doc import doc_for_image
@@ -158,7 +159,7 @@ class LabelPage(Page):
 
     def _show_empty(self) -> None:
         project = self.project
-        if project is not None and project.task == "action_recognition":
+        if project is not None and holds_clips(project.task):
             text = "Video projects have clips, not images: the Data page lists them with their action labels."
         elif project is not None and self.split_filter.currentData() is not None and image_positions(project):
             text = "No image is in this split. Choose another split, or split the data on the Data page."
