@@ -32,14 +32,19 @@ def tiny_spec(total_steps: int = 6, image_size: int = 64, **train):
 
 
 @pytest.fixture
-def make_seg_project(tmp_path_factory):
-    """make_seg_project(num_images=12, size=64, val=0.25) -> an imported, split sample project."""
+def make_seg_project(tmp_path):
+    """make_seg_project(num_images=12, size=64, val=0.25) -> an imported, split sample project.
+
+    Each project lives under the test's own tmp_path, so it is deleted when the test passes."""
     from core.datasets.sample import import_sample_data
     from core.datasets.split import split_project
     from core.project import Project
 
+    made = []
+
     def make(num_images: int = 12, size: int = 64, val: float = 0.25, seed: int = 0) -> Project:
-        root = tmp_path_factory.mktemp("proj") / "p"
+        made.append(None)
+        root = tmp_path / f"proj{len(made)}" / "p"
         project = Project.create(root, "instance_segmentation")
         import_sample_data(project, num_images=num_images, size=size, seed=seed)
         split_project(project, val=val, seed=0)
@@ -84,3 +89,27 @@ def _garbage_collected_on_the_gui_thread():
 def _isolated_settings(tmp_path_factory, monkeypatch):
     """GUI settings (recent projects, geometry, theme) never touch the user's real ones."""
     monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
+# Folders under the base temp folder whose names start with this outlive their module (per-process
+# caches such as the trained project in optimize_preview_support); every other folder a module made
+# with tmp_path_factory is deleted when the module ends.
+SESSION_PREFIX = "session-"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_temp_cleanup(tmp_path_factory):
+    """Delete what a module's fixtures wrote under the base temp folder once the module is done.
+
+    Trained projects with checkpoints are hundreds of MB each; kept to the end of the session (and
+    pytest keeps the last sessions too), the suite filled the CI machine's disk. Together with
+    tmp_path_retention_policy = "failed" (pyproject.toml), the peak is the largest module, not the
+    sum of all of them."""
+    import shutil
+
+    base = tmp_path_factory.getbasetemp()
+    before = set(base.iterdir())
+    yield
+    for entry in set(base.iterdir()) - before:
+        if entry.is_dir() and not entry.name.startswith(SESSION_PREFIX):
+            shutil.rmtree(entry, ignore_errors=True)

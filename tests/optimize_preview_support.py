@@ -39,7 +39,9 @@ def _train(root: Path) -> Path:
 def trained_project_copy(tmp_path_factory) -> Path:
     """The folder of a fresh copy of the trained project (run "r", final checkpoint evaluated)."""
     if "root" not in _CACHE:
-        _CACHE["root"] = _train(tmp_path_factory.mktemp("trained") / "p")
+        from conftest import SESSION_PREFIX
+
+        _CACHE["root"] = _train(tmp_path_factory.mktemp(f"{SESSION_PREFIX}trained") / "p")
     copy = tmp_path_factory.mktemp("trained-copy") / "p"
     shutil.copytree(_CACHE["root"], copy)
     return copy
