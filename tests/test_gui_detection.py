@@ -49,8 +49,11 @@ def test_the_wizard_makes_a_hand_project_from_the_sample_data(qtbot, window, tmp
     assert backbones[:3] == ["resnet18", "resnet34", "resnet50"] and wiz.model_page.backbone.currentText() == "resnet18"
     go_next(qtbot, wiz)
     text = wiz.review_page.editor.toPlainText()
-    assert "task: detection" in text and "total_steps: 1200" in text      # the family's sample schedule
+    from core.families.detection.sample_schedule import SAMPLE_SCHEDULE
+
+    assert "task: detection" in text and f"total_steps: {SAMPLE_SCHEDULE.total_steps}" in text   # the sample schedule
     assert "architecture: faster_rcnn" in text
+    assert not wiz.model_page.form.isRowVisible(wiz.model_page.detector_box)   # only cascades run after one
     wiz.review_page.start.setChecked(False)
     with qtbot.waitSignal(wiz.created, timeout=60_000):
         click(qtbot, wiz.button(QWizard.WizardButton.FinishButton))
@@ -60,6 +63,42 @@ def test_the_wizard_makes_a_hand_project_from_the_sample_data(qtbot, window, tmp
     anns = [a for group in catalog.annotations(project).values() for a in group]
     assert anns and all("gesture" in a.extra for a in anns)
     assert runs.get_run(project, "run-001").status == "created"
+
+
+def test_the_gesture_wizard_offers_recent_detection_runs_as_its_detector(qtbot, window, tmp_path):
+    """A gesture project runs after a hand detector: the Model step lists the trained detection runs of
+    recent projects (the newest chosen), and the pick is model.detector in the spec of the new run."""
+    from pathlib import Path
+
+    from family_smoke import smoke_project
+    from studio.settings import add_recent_project
+
+    det, det_run = smoke_project(tmp_path / "made", "detection", images=8, name="hands")
+    det_root = det.root
+    det.close()
+    add_recent_project(det_root)
+    wiz = open_wizard(qtbot, window, tmp_path, name="gestures", family="gesture")
+    go_next(qtbot, wiz)
+    choose(qtbot, wiz, "sample")
+    go_next(qtbot, wiz)
+    model = wiz.model_page
+    qtbot.waitUntil(model.isComplete, timeout=60_000)
+    assert model.form.isRowVisible(model.detector_box)
+    items = [model.detector.itemText(i) for i in range(model.detector.count())]
+    assert items[0].startswith("None: classify whole images")
+    offered = [model.detector.itemData(i) for i in range(1, model.detector.count())]
+    assert offered and all(Path(p).parents[1].name == det_run and Path(p).is_file() for p in offered)
+    assert all(f"hands / {det_run}" in t and t.endswith("(detection run)") for t in items[1:])
+    chosen = model.detector.currentData()
+    assert chosen == offered[0]
+    go_next(qtbot, wiz)
+    assert f"detector: {chosen}" in wiz.review_page.editor.toPlainText()
+    wiz.review_page.start.setChecked(False)
+    with qtbot.waitSignal(wiz.created, timeout=60_000):
+        click(qtbot, wiz.button(QWizard.WizardButton.FinishButton))
+    project = window.session.project
+    assert project.task == "gesture"
+    assert f"detector: {chosen}" in (project.run_dir("run-001") / "spec.yaml").read_text()
 
 
 @pytest.fixture

@@ -35,11 +35,13 @@ def toy(monkeypatch):
     return get_family("toy_colors")
 
 
-def new_run(toy, project, name: str, steps: int = 12, checkpoint_interval: int = 4, eval_every: int = 0):
+def new_run(toy, project, name: str, steps: int = 12, checkpoint_interval: int = 4, eval_every: int = 0,
+            optimizer: str = "sgd"):
     from core.setup.new_run import create_run_from_spec
 
     spec = toy.default_spec("cpu")
     t = spec.train
+    t.optimizer = optimizer
     t.total_steps, t.checkpoint_interval, t.num_steps_per_eval, t.log_interval = steps, checkpoint_interval, eval_every, 1
     return create_run_from_spec(project, name, spec)
 
@@ -238,3 +240,26 @@ def test_callbacks_see_the_named_moments_in_order_and_can_record_a_transform(toy
                     "end done 4"]
     final = ckpt.load_checkpoint(project.run_dir("r") / "checkpoints" / "model.pt")
     assert [t["name"] for t in final["transforms"]] == ["resize_layers"]     # every loader will replay it
+
+
+def test_adamw_is_stepped_saved_and_resumed_like_sgd(toy, tmp_path):
+    """train.optimizer: adamw trains with AdamW (its moments are in the checkpoint), a run stopped and
+    resumed ends with the weights of an uninterrupted one, and the weights differ from SGD's."""
+    from core.training.trainer import train_run
+
+    project = make_project(tmp_path, per_class=4)
+    for name, optimizer in (("sgd", "sgd"), ("adam", "adamw"), ("adam-cut", "adamw")):
+        new_run(toy, project, name, steps=8, checkpoint_interval=2, optimizer=optimizer)
+    for name in ("sgd", "adam"):
+        assert train_run(project, name, RecordingReporter()).status == "done"
+    assert train_run(project, "adam-cut", StopAt(4)).status == "stopped"
+    stopped = ckpt.load_checkpoint(ckpt.step_checkpoints(project.run_dir("adam-cut"))[0][1])
+    assert all("exp_avg" in s and "exp_avg_sq" in s for s in stopped["optimizer"]["state"].values())
+    assert train_run(project, "adam-cut", RecordingReporter()).status == "done"
+
+    def weights(run):
+        return torch.load(project.run_dir(run) / "checkpoints" / "model.pt", weights_only=True)["model"]
+
+    a, b, s = weights("adam"), weights("adam-cut"), weights("sgd")
+    assert max(float((a[k].float() - b[k].float()).abs().max()) for k in a) < 1e-5
+    assert max(float((a[k].float() - s[k].float()).abs().max()) for k in a) > 1e-3

@@ -16,6 +16,7 @@ def trainer_overhead(setup, quick: bool) -> dict[str, Any]:
     from core.jobs.reporter import NullReporter
     from core.setup.new_run import create_run_from_spec
     from core.training.callbacks import Callback
+    from core.training.optimizer import build_optimizer
     from core.training.sampler import StepBatchSampler
     from core.training.trainer import Trainer
 
@@ -38,8 +39,7 @@ def trainer_overhead(setup, quick: bool) -> dict[str, Any]:
 
     torch.manual_seed(t.seed)
     model = setup.family.build_model(spec, setup.categories).to(trainer.device).train()
-    optimizer = torch.optim.SGD(setup.family.param_groups(model, t.l2_weight_decay), lr=t.init_learning_rate,
-                                momentum=t.momentum)
+    optimizer = build_optimizer(setup.family, model, t, t.init_learning_rate)
     dataset = setup.family.dataset(setup.project, spec, spec.data.train_split, train=True)
     loader = DataLoader(dataset, batch_sampler=StepBatchSampler(len(dataset), t.batch_size, t.seed, 0, steps),
                         collate_fn=setup.family.collate)

@@ -24,6 +24,9 @@ from core.datasets.synthetic import _background, _random_color, _texture, _verti
 
 ACTIONS: tuple[str, ...] = ("move_left", "move_right", "move_up", "move_down", "circle", "grow")
 
+# How far the shape moves each frame, as a fraction of the frame's size (drawn per clip).
+SPEED = (0.025, 0.045)
+
 _DIRECTIONS = {"move_left": (-1.0, 0.0), "move_right": (1.0, 0.0), "move_up": (0.0, -1.0), "move_down": (0.0, 1.0)}
 
 
@@ -56,15 +59,16 @@ class _Mover:
     def path(self, rng: np.random.Generator, action: str, frames: int, size: int
              ) -> list[tuple[float, float, float]]:
         """(x, y, radius) for each of `frames` frames of `action`, starting where the shape is."""
-        speed = float(rng.uniform(0.025, 0.045) * size)
+        speed = float(rng.uniform(*SPEED) * size)
         x, y = self.pos
         r = self.radius
         if action in _DIRECTIONS:        # the frame wraps around: where a clip starts says nothing
             dx, dy = _DIRECTIONS[action]
             out = [((x + dx * speed * t) % size, (y + dy * speed * t) % size, r) for t in range(frames)]
         elif action == "circle":
-            orbit = float(rng.uniform(0.14, 0.24) * size)
-            omega = speed / orbit * (1 if rng.random() < 0.5 else -1)
+            # a full loop every 9-14 frames, so any window of the clip sees the shape turn back
+            orbit = float(rng.uniform(0.1, 0.16) * size)
+            omega = float(rng.uniform(0.45, 0.7)) * (1 if rng.random() < 0.5 else -1)
             phase = float(rng.uniform(0, 2 * math.pi))
             cx, cy = x - orbit * math.cos(phase), y - orbit * math.sin(phase)
             out = [((cx + orbit * math.cos(phase + omega * t)) % size, (cy + orbit * math.sin(phase + omega * t)) % size,

@@ -29,7 +29,10 @@ class TrainSpec:
         [1400, 1800], "Steps at which the learning rate is multiplied by the next decay level.", unit="steps")
     learning_rate_decay_levels: list[float] = param(
         [0.1, 0.01], "Multipliers of init_learning_rate applied from each of learning_rate_steps on.")
-    momentum: float = param(0.9, "SGD momentum.", min=0.0, max=0.999)
+    optimizer: str = param("sgd", "sgd: SGD with momentum. adamw: AdamW (momentum is its beta1, l2_weight_decay its "
+                                  "decoupled decay); it learns small models from scratch where SGD stalls.",
+                           choices=("sgd", "adamw"))
+    momentum: float = param(0.9, "SGD momentum (AdamW's beta1).", min=0.0, max=0.999)
     l2_weight_decay: float = param(0.0001, "L2 weight decay on weights (not on norms and biases).", min=0.0, max=1.0)
     gradient_clip_norm: float = param(10.0, "Clip the gradient's global norm to this value; 0 turns clipping off.",
                                       min=0.0)

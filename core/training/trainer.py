@@ -33,6 +33,7 @@ from core.runtime.base import categories_payload
 from core.specs import spec_from_yaml, spec_to_yaml
 from core.training.callbacks import BestCheckpoint, Callback, PeriodicCheckpoint, PeriodicEvaluation, ProgressReport
 from core.training.device import pick_device
+from core.training.optimizer import build_optimizer
 from core.training.sampler import StepBatchSampler
 from core.training.schedule import learning_rate_at
 
@@ -136,8 +137,7 @@ class Trainer:
                 self.reporter.log(sentence)
 
     def _optimizer(self, point: ckpt.ResumePoint) -> None:
-        self.optimizer = torch.optim.SGD(self.family.param_groups(self.model, self.tspec.l2_weight_decay),
-                                         lr=learning_rate_at(0, self.tspec), momentum=self.tspec.momentum)
+        self.optimizer = build_optimizer(self.family, self.model, self.tspec, learning_rate_at(0, self.tspec))
         if point.state is not None:
             self.optimizer.load_state_dict(point.state["optimizer"])
             self.scaler.load_state_dict(point.state["scaler"])

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="demo_out", help="output folder (replaced if it holds an earlier demo)")
     p.add_argument("--quick", action="store_true", help="a small run that proves the plumbing in a few minutes")
     p.add_argument("--input-type", choices=("2d", "3d"),
-                   help="action_recognition: a 2D ResNet18 over stacked frames (default) or a 3D r3d_18")
+                   help="action_recognition: a 2D ResNet18 over stacked frames (default) or the 3D mc3_18")
     p.set_defaults(func=_demo)
 
 

@@ -25,6 +25,9 @@ class Environment:
     hub_dir: Path | None = None
     cached: list[Path] = field(default_factory=list)
     checkpoints: list[FoundCheckpoint] = field(default_factory=list)   # Studio checkpoints, newest first
+    # detection models in recent projects for a family that runs after a detector (`model.detector`,
+    # the gesture classifier), newest first; None for the other families
+    detectors: list[FoundCheckpoint] | None = None
 
     def default_spec(self, profile: str) -> Any:
         return default_spec_for(self.task, profile)
@@ -54,8 +57,23 @@ def probe_environment(task: str, reporter=None, recent: Iterable[str | Path] = (
 
     cuda = gpu_likely()
     hub = hub_checkpoints_dir()
-    return Environment(task, spec_class_for(task), cuda, gpu_name() if cuda else "", hub, cached_weights(hub),
-                       studio_checkpoints(recent, task))
+    recent = list(recent)
+    spec_class = spec_class_for(task)
+    detectors = studio_checkpoints(recent, DETECTOR_TASK) if has_field(spec_class, "model.detector") else None
+    return Environment(task, spec_class, cuda, gpu_name() if cuda else "", hub, cached_weights(hub),
+                       studio_checkpoints(recent, task), detectors)
+
+
+DETECTOR_TASK = "detection"     # the family whose models a cascade's second stage runs after
+
+
+def has_field(spec_class: type, dotted: str) -> bool:
+    """Whether the spec class has the field "section.name"."""
+    head, _, rest = dotted.partition(".")
+    for info in fields_of(spec_class):
+        if info.name == head:
+            return has_field(info.type, rest) if rest and info.is_section else not rest
+    return False
 
 
 def field_choices(spec_class: type, dotted: str) -> tuple:

@@ -15,6 +15,7 @@ from studio.wizard.environment import Environment, field_choices
 from studio.wizard.widgets import Message
 
 NO_WEIGHTS = "None: train from scratch"
+NO_DETECTOR = "None: classify whole images (set model.detector later)"
 
 
 class ModelPage(QWizardPage):
@@ -46,6 +47,15 @@ class ModelPage(QWizardPage):
         self.browse.setToolTip("Choose a local .pth / .pt weights file")
         self.weights_message = Message()
         self.weights_message.setObjectName("WeightsMessage")
+        # the detector a second-stage family (gesture) runs after: a detection run of a recent project
+        self.detector = QComboBox()
+        self.detector.setObjectName("Detector")
+        self.detector.setToolTip("The hand detector whose boxes this classifier names: the trained model of a "
+                                 "detection run (from a recent project), or a .pt / .onnx / .engine file. "
+                                 "It is model.detector in the spec, and can be set later.")
+        self.detector_browse = QPushButton("Browse...")
+        self.detector_browse.setObjectName("DetectorBrowse")
+        self.detector_browse.setToolTip("Choose a detection model file (.pt, .onnx or .engine)")
         self.status = Message()
 
         profile_box = QVBoxLayout()
@@ -63,6 +73,15 @@ class ModelPage(QWizardPage):
         form.addRow("&Backbone:", self.backbone)
         form.addRow("Pretrained &weights:", weights_box)
         form.addRow("", self.weights_message)
+        detector_row = QHBoxLayout()
+        detector_row.setContentsMargins(0, 0, 0, 0)
+        detector_row.addWidget(self.detector, 1)
+        detector_row.addWidget(self.detector_browse)
+        self.detector_box = QWidget()
+        self.detector_box.setLayout(detector_row)
+        form.addRow("Runs after &detector:", self.detector_box)
+        self.form = form
+        form.setRowVisible(self.detector_box, False)
         lay = QVBoxLayout(self)
         lay.addWidget(self.status)
         lay.addLayout(form)
@@ -81,6 +100,8 @@ class ModelPage(QWizardPage):
         self.backbone.activated.connect(self._backbone_chosen)
         self.weights.currentIndexChanged.connect(lambda _i: self._check_weights())
         self.browse.clicked.connect(self.browse_weights)
+        self.detector_browse.clicked.connect(self.browse_detector)
+        self.detector.currentIndexChanged.connect(lambda _i: self.completeChanged.emit())
         self._set_enabled(False)
 
     # -- environment ------------------------------------------------------------------------
@@ -110,6 +131,7 @@ class ModelPage(QWizardPage):
             if not self._user_profile:
                 (self.gpu if env.cuda else self.cpu).setChecked(True)
             self._fill_weights()
+            self._fill_detectors()
         self.hardware.note(f"GPU found: {env.gpu_name}." if env.cuda else
                            "No CUDA GPU here: the CPU profile trains in minutes; GPU settings would be very slow.")
         self._profile_changed()
@@ -120,8 +142,40 @@ class ModelPage(QWizardPage):
             self.status.error(f"The model settings could not be prepared: {sentence}")
 
     def _set_enabled(self, on: bool) -> None:
-        for w in (self.cpu, self.gpu, self.backbone, self.weights, self.browse):
+        for w in (self.cpu, self.gpu, self.backbone, self.weights, self.browse, self.detector, self.detector_browse):
             w.setEnabled(on)
+
+    def _fill_detectors(self) -> None:
+        found = self.env.detectors if self.env else None
+        self.form.setRowVisible(self.detector_box, found is not None)
+        current = self.detector_path()
+        self.detector.blockSignals(True)
+        self.detector.clear()
+        self.detector.addItem(NO_DETECTOR, "")
+        for checkpoint in found or []:
+            self.detector.addItem(f"{checkpoint.label()}  (detection run)", str(checkpoint.path))
+            self.detector.setItemData(self.detector.count() - 1, str(checkpoint.path), Qt.ItemDataRole.ToolTipRole)
+        self.detector.blockSignals(False)
+        if current:
+            self.set_detector(current)
+        elif found:
+            self.detector.setCurrentIndex(1)        # the newest detection run: the usual choice
+
+    def detector_path(self) -> str:
+        return str(self.detector.currentData() or "") if self.form.isRowVisible(self.detector_box) else ""
+
+    def set_detector(self, path: str) -> None:
+        index = self.detector.findData(path)
+        if index < 0:
+            self.detector.addItem(Path(path).name, path)
+            index = self.detector.count() - 1
+        self.detector.setCurrentIndex(index)
+
+    def browse_detector(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "Choose the detector", "",
+                                                "Detection models (*.pt *.onnx *.engine);;All files (*)")
+        if chosen:
+            self.set_detector(chosen)
 
     def _fill_weights(self) -> None:
         current = self.pretrained()
@@ -218,4 +272,5 @@ class ModelPage(QWizardPage):
         return self.problem() is None
 
     def choices(self) -> dict:
-        return {"profile": self.profile(), "backbone": self.backbone.currentText(), "pretrained": self.pretrained()}
+        return {"profile": self.profile(), "backbone": self.backbone.currentText(), "pretrained": self.pretrained(),
+                "detector": self.detector_path()}

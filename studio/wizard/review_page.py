@@ -28,7 +28,7 @@ from studio.wizard.yaml_highlighter import YamlHighlighter
 DEFAULT_PRESET = "standard"
 
 
-def generate_spec(env, profile: str, backbone: str, pretrained: str, sample_size: int | None):
+def generate_spec(env, profile: str, backbone: str, pretrained: str, sample_size: int | None, detector: str = ""):
     """The family's default spec for `profile` with the model choices applied; with the family's
     built-in sample data on a CPU, the schedule the family declares for it (`sample_schedule`:
     sized to learn that data in reasonable time on a CPU). Built from spec metadata only: no torch
@@ -41,6 +41,8 @@ def generate_spec(env, profile: str, backbone: str, pretrained: str, sample_size
         spec.data.image_size = sample_size
     spec.model.backbone = backbone
     spec.model.pretrained = pretrained
+    if detector and hasattr(spec.model, "detector"):
+        spec.model.detector = detector
     return spec
 
 
@@ -184,7 +186,7 @@ class ReviewPage(QWizardPage):
         c = self.wiz.model_page.choices()
         data = self.wiz.import_page.data_source()
         return (self.wiz.family_page.family().name, c["profile"], c["backbone"], c["pretrained"],
-                data.sample_size if data.kind == "sample" else None)
+                data.sample_size if data.kind == "sample" else None, c["detector"])
 
     def _env(self):
         return self.wiz.environments[self.wiz.family_page.family().name]
@@ -200,8 +202,8 @@ class ReviewPage(QWizardPage):
 
     def regenerate(self) -> None:
         """The spec from the model choices and the chosen length (edits are replaced)."""
-        task, profile, backbone, pretrained, sample_size = key = self._choices_key()
-        self._base = generate_spec(self._env(), profile, backbone, pretrained, sample_size)
+        task, profile, backbone, pretrained, sample_size, detector = key = self._choices_key()
+        self._base = generate_spec(self._env(), profile, backbone, pretrained, sample_size, detector)
         self._generated_for = key
         self._put(apply_preset(self._base, self.preset, self.estimator.seconds(task, self._base)))
         self._hand_edited = False
@@ -311,6 +313,8 @@ class ReviewPage(QWizardPage):
         info = w.family_page.family()
         rows.append(("Model", f"{info.model.split(',')[0]}, {c['backbone']} backbone, {c['profile'].upper()} profile"))
         rows.append(("Weights", self.weights_text(c["pretrained"])))
+        if c["detector"]:
+            rows.append(("Runs after", w.model_page.detector.currentText()))
         if spec is None:
             rows.append(("Training", "the spec has a problem: see Show the spec (YAML)"))
             return rows
