@@ -16,6 +16,18 @@ def test_warmup_then_step_decay():
     assert learning_rate_at(99, spec) == pytest.approx(0.001)
 
 
+def test_warmup_then_cosine_to_zero_ignores_the_decay_steps():
+    spec = TrainSpec(total_steps=110, init_learning_rate=0.1, warmup_steps=10, warmup_learning_rate=0.0,
+                     learning_rate_schedule="cosine", learning_rate_steps=[50], learning_rate_decay_levels=[0.1])
+    assert learning_rate_at(5, spec) == pytest.approx(0.05)
+    assert learning_rate_at(10, spec) == pytest.approx(0.1)
+    assert learning_rate_at(35, spec) == pytest.approx(0.05 * (1 + 2 ** -0.5))
+    assert learning_rate_at(60, spec) == pytest.approx(0.05)            # half way: half the rate, no step at 50
+    assert learning_rate_at(110, spec) == pytest.approx(0.0, abs=1e-12)
+    rates = [learning_rate_at(s, spec) for s in range(10, 111)]
+    assert all(a >= b for a, b in zip(rates, rates[1:]))
+
+
 def test_batches_are_a_function_of_the_step():
     full = list(StepBatchSampler(10, 3, seed=1, start_step=0, total_steps=12))
     resumed = list(StepBatchSampler(10, 3, seed=1, start_step=7, total_steps=12))

@@ -25,6 +25,10 @@ class TrainSpec:
     warmup_steps: int = param(200, "Steps of linear warmup from warmup_learning_rate to init_learning_rate.",
                               unit="steps", min=0)
     warmup_learning_rate: float = param(0.0002, "Learning rate at step 0 of warmup.", min=0.0, max=10.0)
+    learning_rate_schedule: str = param("step", "After warmup: step (multiplied by each decay level from its step on, "
+                                                "TAO's schedule) or cosine (a cosine from init_learning_rate to 0 at the "
+                                                "last step; learning_rate_steps are then not used).",
+                                        choices=("step", "cosine"))
     learning_rate_steps: list[int] = param(
         [1400, 1800], "Steps at which the learning rate is multiplied by the next decay level.", unit="steps")
     learning_rate_decay_levels: list[float] = param(

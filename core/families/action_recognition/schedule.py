@@ -34,9 +34,11 @@ def steps_from_epochs(train: Any, per_epoch: int) -> tuple[Any, list[str]]:
         warmup_steps=min(int(train.warmup_steps), total), checkpoint_interval=min(every, total),
         num_steps_per_eval=every, log_interval=max(1, min(int(train.log_interval), per_epoch)))
     decays = ", ".join(f"epoch {e} (step {e * per_epoch})" for e in kept)
+    cosine = getattr(train, "learning_rate_schedule", "step") == "cosine"
     said = [f"{epochs} epochs of {per_epoch} steps = {total} steps" + (
+        "; after warmup the learning rate follows a cosine to 0 at the last step" if cosine else
         f"; the learning rate is multiplied by {train.lr_decay:g} at {decays}" if kept else "") + "."]
-    if late:
+    if late and not cosine:
         said.append(f"train.lr_steps {', '.join(map(str, late))} lie at or past the last epoch ({epochs}) and never "
                     "apply.")
     return resolved, said
