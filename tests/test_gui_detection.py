@@ -13,6 +13,7 @@ pytest.importorskip("torch")
 
 from core.project import catalog, runs  # noqa: E402
 from gui_data_helpers import wait_drawn  # noqa: E402
+from test_gesture_family import cascade  # noqa: E402,F401  (the module fixture: a detector and a classifier after it)
 from test_gui_wizard import choose, click, go_next, open_wizard  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -194,3 +195,33 @@ def test_the_detection_family_in_the_main_window(qtbot, window, hand_project, tm
     frame = preview.preview.current
     assert frame.prediction.kind == "instances" and frame.prediction.masks is None
     assert frame.detections > 0
+
+
+@pytest.mark.slow
+def test_the_preview_runs_the_gesture_cascade_over_a_video(qtbot, window, cascade, tmp_path):
+    """A gesture project's model in the Preview runs as the cascade: its detector's boxes, each with the
+    classifier's gesture, over every frame of a video; the status says what runs after what."""
+    from pathlib import Path
+
+    from core.datasets.synthetic_hands import generate_hands_video
+
+    _, project, detector, _ = cascade
+    assert window.open_project(str(project.root))
+    window.show_page("preview")
+    preview = window.page("preview")
+    preview.score.set_value(0.0)
+    combo = preview.picker.model_combo
+    gesture = project.run_dir("g") / "checkpoints" / "model.pt"
+    index = next(i for i in range(combo.count())
+                 if combo.itemData(i) is not None and Path(combo.itemData(i).path) == gesture)
+    combo.setCurrentIndex(index)
+    video = generate_hands_video(tmp_path / "hands.mp4", num_frames=6, size=64)
+    preview.open_source(str(video))
+    qtbot.waitUntil(lambda: preview.preview.current is not None, timeout=LOAD_MS)
+    frame = preview.preview.current
+    assert frame.prediction.kind == "instances"
+    assert frame.prediction.secondary is not None and len(frame.prediction.secondary) == len(frame.prediction)
+    info = preview.preview.info
+    assert info["after"]["task"] == "detection", info
+    qtbot.waitUntil(lambda: f"after the detection model {Path(detector).name}" in preview.stats.text(),
+                    timeout=LOAD_MS)

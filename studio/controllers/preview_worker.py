@@ -137,7 +137,7 @@ class PreviewThread(QThread):
                 "class_names": dict(r.class_names), "frame_count": reader.frame_count, "fps": reader.fps,
                 "seekable": reader.seekable, "kind": reader.kind,
                 "sources": [str(x) for x in self.sources], "window": _window_text(r),
-                "fastest": self.fastest_timings}
+                "fastest": self.fastest_timings, "after": r.describe().get("after")}   # a cascade's first stage
 
     def _loop(self, reader: FrameReader) -> None:
         pos, fresh = self.start_index, True

@@ -37,7 +37,11 @@ def backend_text(info: dict) -> str:
     text = f"{BACKEND_TITLES.get(info.get('backend'), info.get('backend'))} on {info.get('device')}"
     measured = [f"{BACKEND_TITLES.get(v.get('backend'), k)} {v['median_ms']:.0f} ms"
                 for k, v in (info.get("fastest") or {}).items() if "median_ms" in v]
-    return text + (f" (measured fastest: {', '.join(measured)})" if len(measured) > 1 else "")
+    text += f" (measured fastest: {', '.join(measured)})" if len(measured) > 1 else ""
+    after = info.get("after")
+    if after:        # a cascade: say which detector's boxes it classifies
+        text += f", after the {after.get('task', 'detector')} model {Path(str(after.get('artifact', ''))).name}"
+    return text
 
 
 class PreviewPage(Page):

@@ -33,6 +33,7 @@ class DemoConfig:
     warmup_steps: int
     optimizer: str = "adamw"  # SGD stalls on these from-scratch networks (measured: README)
     schedule: str = "cosine"  # a constant rate after warmup never left chance (README)
+    warmup_start: float = 0.1   # the warmup's first rate, as a fraction of init_learning_rate
     sample_rate: int = 1      # every this many frames of a clip
     eval_every_epochs: int = 1  # evaluation and an epoch checkpoint (the held-out clips take ~1/3 of an epoch)
     val_fraction: float = 0.3
@@ -44,8 +45,8 @@ class DemoConfig:
 # Motion, not looks, tells the actions apart (every scene does every action), so the network needs
 # many scenes before it stops memorizing them: 600 per action learn to ~0.95; 200 stay near 0.5.
 FULL_2D = DemoConfig("full-2d", "2d", "resnet18", clips_per_class=600, clip_frames=16, image_size=32, seq_length=8,
-                     epochs=10, lr_steps=(), batch_size=16, init_learning_rate=0.001, warmup_steps=300,
-                     eval_every_epochs=5)
+                     epochs=16, lr_steps=(), batch_size=16, init_learning_rate=0.001, warmup_steps=750,
+                     warmup_start=0.04, eval_every_epochs=8)
 QUICK_2D = dataclasses.replace(FULL_2D, name="quick-2d", clips_per_class=12, epochs=4, lr_steps=(3,),
                                warmup_steps=4, video_segments=3, eval_every_epochs=1)
 # A 3D network costs 5-11x a 2D one per clip on a CPU (r3d_18 over 8 frames of 32 px: 80 ms a clip
@@ -68,7 +69,7 @@ def demo_spec(config: DemoConfig):
     d.input_width = d.input_height = config.image_size
     t.epochs, t.lr_steps, t.lr_decay = config.epochs, list(config.lr_steps), 0.1
     t.batch_size, t.init_learning_rate, t.optimizer = config.batch_size, config.init_learning_rate, config.optimizer
-    t.warmup_steps, t.warmup_learning_rate = config.warmup_steps, config.init_learning_rate / 10
+    t.warmup_steps, t.warmup_learning_rate = config.warmup_steps, config.init_learning_rate * config.warmup_start
     t.checkpoint_interval_epochs, t.log_interval = config.eval_every_epochs, 5
     t.learning_rate_schedule = config.schedule
     spec.evaluate.batch_size = 16
