@@ -54,7 +54,7 @@ QUICK_2D = dataclasses.replace(FULL_2D, name="quick-2d", clips_per_class=12, epo
 # every 2nd (the same span of motion as 8 consecutive ones), and fewer scenes.
 FULL_3D = DemoConfig("full-3d", "3d", "mc3_18", clips_per_class=400, clip_frames=16, image_size=32, seq_length=4,
                      sample_rate=2, epochs=7, lr_steps=(), batch_size=16, init_learning_rate=0.001,
-                     warmup_steps=150, eval_every_epochs=7)
+                     warmup_steps=220, warmup_start=0.04, eval_every_epochs=7)
 QUICK_3D = dataclasses.replace(FULL_3D, name="quick-3d", clips_per_class=12, epochs=3, lr_steps=(2,),
                                warmup_steps=4, video_segments=3, eval_every_epochs=1)
 
