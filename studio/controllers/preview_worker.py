@@ -137,7 +137,7 @@ class PreviewThread(QThread):
                 "class_names": dict(r.class_names), "frame_count": reader.frame_count, "fps": reader.fps,
                 "seekable": reader.seekable, "kind": reader.kind,
                 "sources": [str(x) for x in self.sources], "window": _window_text(r),
-                "fastest": self.fastest_timings, "after": r.describe().get("after")}   # a cascade's first stage
+                "fastest": self.fastest_timings, "after": _first_stage(r)}
 
     def _loop(self, reader: FrameReader) -> None:
         pos, fresh = self.start_index, True
@@ -262,3 +262,9 @@ def _window_text(runner) -> str:
 
 def _mean(values: collections.deque[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+def _first_stage(runner) -> dict[str, Any] | None:
+    """A cascade's first stage as its runner describes it (the detector), else None."""
+    describe = getattr(runner, "describe", None)
+    return describe().get("after") if callable(describe) else None
