@@ -5,6 +5,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+import yaml
 
 from core.demo import MARKER, prepare_out_dir, run_demo
 from core.families.instance_segmentation.demo import QUICK, DemoConfig
@@ -118,8 +119,8 @@ def test_the_gesture_demo_trains_both_stages_and_scores_the_cascade(tmp_path):
                                learning_rate_decay_levels=(0.1,), checkpoint_interval=2, num_steps_per_eval=0,
                                video_frames=3)
     tiny = GestureConfig("tiny", scenes=12, val_fraction=0.25, crop_margin=0.25, image_size=32, total_steps=4,
-                         batch_size=4, warmup_steps=1, init_learning_rate=0.01, learning_rate_steps=(3,),
-                         learning_rate_decay_levels=(0.1,), video_frames=4, before={"detector": detector})
+                         batch_size=4, warmup_steps=1, init_learning_rate=0.01, video_frames=4,
+                         before={"detector": detector})
     out = tmp_path / "demo"
     report = run_demo(out, config=tiny, task="gesture")
     saved = json.loads((out / "report.json").read_text())
@@ -127,6 +128,10 @@ def test_the_gesture_demo_trains_both_stages_and_scores_the_cascade(tmp_path):
     assert {"detection_recall", "gesture_accuracy", "end_to_end_accuracy"} <= set(saved["metrics"]["all"])
     assert saved["before"]["detector"]["metrics"]["all"]["AP"] is not None
     assert (out / "detector" / "report.json").exists() and (out / "cascade.json").exists()
+    model = yaml.safe_load((out / "project" / "runs" / "demo" / "spec.yaml").read_text())["model"]
+    assert Path(model["pretrained"]).parent.parent.parent.parent == out / "detector" / "project"   # its body
+    assert model["pretrained"].endswith(".pt") and model["detector"].endswith(".onnx")
+    assert "started from the hand detector's ResNet18 backbone" in saved["summary"]
     assert set(saved["timings"]) >= {"detector", "data", "train", "evaluate", "export", "infer", "cascade"}
     cap = cv2.VideoCapture(report["artifacts"]["video"])
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 4

@@ -316,3 +316,78 @@ def test_class_balanced_sampling_draws_each_class_about_equally(tmp_path):
     plain, balanced = drawn(False), drawn(True)
     assert plain == {0: 360, 1: 40}                    # the index decides: class 1 nine times as often
     assert abs(balanced[0] - balanced[1]) < 80 and balanced[0] + balanced[1] == 400
+
+
+def test_rotate90_turns_training_crops_by_each_quarter_and_leaves_evaluation_upright(tmp_path):
+    from core.families.gesture.family import CropDataset
+    from core.project.samples import CropSample
+
+    image = np.zeros((8, 8, 3), np.uint8)
+    image[0, 0] = 255                                   # one bright corner pixel shows the turn
+    cv2.imwrite(str(tmp_path / "a.png"), image)
+    samples = [CropSample(0, 1, str(tmp_path / "a.png"), 8, 8, (0, 0, 8, 8), 1, "train")]
+
+    class Root:
+        @staticmethod
+        def resolve(path):
+            return path
+
+    def corners(train: bool, rotate90: bool) -> set:
+        data = CropDataset(Root, samples, 8, 0.0, {1: 0}, train=train, flip=0.0, balanced=False, rotate90=rotate90)
+        found = set()
+        for seed in range(40):
+            x = data[(0, seed)][0][0]
+            found.add(tuple(int(v) for v in np.argwhere(x.numpy() > 0.5)[0]))
+        return found
+
+    assert corners(True, True) == {(0, 0), (0, 7), (7, 0), (7, 7)}      # every quarter turn is drawn
+    assert corners(True, False) == {(0, 0)}
+    assert corners(False, True) == {(0, 0)}                             # evaluation crops stay as they are
+
+
+@pytest.mark.slow
+def test_a_gesture_run_starts_from_its_hand_detectors_backbone(cascade, tmp_path):
+    """A detection run's Studio checkpoint lends its ResNet body (not its heads) to the classifier:
+    the wizard's check says so, the trainer loads it, and another family still refuses it."""
+    import torch
+
+    from core.errors import CheckpointError
+    from core.families import family_info, get_family, resolve
+    from core.families.pretrained import check_weights, check_weights_in_subprocess
+    from core.families.spec_lookup import default_spec_for
+    from core.models.checkpoint import safe_load
+    from core.models.weights import transfer_weights
+    from core.project import catalog
+    from core.setup.new_run import create_run_from_spec
+    from core.training.trainer import train_run
+
+    _tmp, project, detector, _det = cascade
+    info = check_weights_in_subprocess(detector, "resnet18", "gesture")
+    assert info.backbone_only and info.task == "detection"
+    assert "a Studio checkpoint of Object detection, resnet18" in info.describe()
+    assert "Its ResNet backbone starts this model; its heads are not used." in info.describe()
+    with pytest.raises(CheckpointError, match="is a Studio checkpoint of Object detection, not of Instance segmentation"):
+        check_weights(detector, "resnet18", "instance_segmentation")
+    with pytest.raises(CheckpointError, match="holds resnet18|trained with the resnet18 backbone but the backbone is "
+                                              "resnet34"):
+        check_weights(detector, "resnet34", "gesture")
+
+    family = get_family("gesture")
+    spec = resolve(family_info("gesture").smoke_profile)(default_spec_for("gesture", "cpu"))
+    cats = catalog.categories(project)
+    source = safe_load(detector)["model"]
+    model, report, records = transfer_weights(family.build_model(spec, cats), family, spec, cats, detector)
+    assert report.kind == "the backbone of a detection checkpoint" and not report.skipped and records == []
+    body = [k for k in source if k.startswith("backbone.body.")]
+    assert report.loaded == len(body) > 50
+    assert torch.equal(model.state_dict()["net.layer3.0.conv1.weight"], source["backbone.body.layer3.0.conv1.weight"])
+    assert model.net.fc.out_features == len(cats)           # the head is the classifier's own, left at init
+    assert not any(k.startswith(("rpn.", "roi_heads.", "backbone.fpn.")) for k in report.ignored)   # never offered
+
+    spec.model.pretrained = str(detector)
+    create_run_from_spec(project, "from-detector", spec)
+    reporter = RecordingReporter()
+    result = train_run(project, "from-detector", reporter)
+    assert result.status == "done", result
+    log = "\n".join(e["message"] for e in reporter.of("log"))
+    assert f"({report.kind}): {report.loaded} tensors loaded" in log

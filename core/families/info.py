@@ -43,11 +43,19 @@ class FamilyInfo:
     # "module:function" sizing a spec to train in seconds on tiny sample data (the smoke profile:
     # tests that run every family through train, prune, QAT, INT8 and deployment, `studio bench --quick`).
     smoke_profile: str | None = None
+    # families whose Studio checkpoints may start this family's backbone with their ResNet body
+    # (``backbone.body.*``): a gesture classifier from its hand detector. Their heads are not used.
+    backbone_from: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "loss_labels", MappingProxyType(dict(self.loss_labels)))
         if self.sample_kind not in SAMPLE_KINDS:
             raise ValueError(f"{self.name}: sample_kind must be one of {SAMPLE_KINDS}, got {self.sample_kind!r}")
+
+    def takes_backbone_from(self, task: str | None) -> bool:
+        """Whether a Studio checkpoint of `task` may start this family's backbone (`backbone_from`):
+        the one rule the wizard's weights check and the trainer's transfer share."""
+        return bool(task) and task != self.name and task in self.backbone_from
 
     @property
     def trainable(self) -> bool:

@@ -1,7 +1,7 @@
 """Checking a local pretrained-weights file before a run uses it (the wizard's model step).
 
-Weights are untrusted: they are read with `core.models.checkpoint.safe_load` (``torch.load(...,
-weights_only=True)``, one sentence for each way a file fails). A usable file is
+Weights are untrusted: they are read with `core.models.checkpoint.safe_load` (tensors and plain
+containers only, never pickled code; one sentence for each way a file fails). A usable file is
 - a Studio checkpoint (``{"format": "studio-checkpoint/1", "task", "categories", "spec", "model"}``)
   of the project's family and backbone, possibly trained on other classes: the matching tensors
   load and the class-dependent head is re-initialized;
@@ -23,7 +23,7 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -53,6 +53,7 @@ class WeightsInfo:
     tensors: int
     task: str | None = None   # studio_checkpoint: the family it was trained for
     classes: tuple[str, ...] = ()   # studio_checkpoint: the classes it was trained on
+    backbone_only: bool = False     # studio_checkpoint of another family: only its ResNet body is used
 
     def describe(self) -> str:
         if self.kind == "studio_checkpoint":
@@ -60,11 +61,19 @@ class WeightsInfo:
             names = ", ".join(self.classes[:SHOWN_CLASSES]) + (", ..." if len(self.classes) > SHOWN_CLASSES else "")
             trained = (f"{len(self.classes)} {'class' if len(self.classes) == 1 else 'classes'} ({names})"
                        if self.classes else "classes it does not name")
-            return (f"{self.path.name}: a Studio checkpoint of {family_title(self.task)}{arch}, trained on {trained}. "
-                    "Its weights load; the class-dependent head is re-initialized when the project's classes differ.")
+            use = ("Its ResNet backbone starts this model; its heads are not used." if self.backbone_only else
+                   "Its weights load; the class-dependent head is re-initialized when the project's classes differ.")
+            return f"{self.path.name}: a Studio checkpoint of {family_title(self.task)}{arch}, trained on {trained}. {use}"
         what = "a ResNet backbone" if self.kind == "backbone" else "a whole model with a ResNet backbone"
         arch = f" ({self.architecture})" if self.architecture else ""
         return f"{self.path.name}: {what}{arch}, {self.tensors} tensors."
+
+
+def _family_takes_backbone(task: str, source_task: str | None) -> bool:
+    try:
+        return family_info(task).takes_backbone_from(source_task)
+    except StudioError:
+        return False
 
 
 def family_title(task: str | None) -> str:
@@ -153,7 +162,9 @@ def check_weights(path: str | Path, backbone: str, task: str | None = None) -> W
     Studio checkpoint, for another family than `task` (when given)."""
     info = inspect_weights(path)
     if info.kind == "studio_checkpoint":
-        if task and info.task != task:
+        if task and _family_takes_backbone(task, info.task):
+            info = replace(info, backbone_only=True)
+        elif task and info.task != task:
             raise CheckpointError(f"{info.path.name} is a Studio checkpoint of {family_title(info.task)}, not of "
                                   f"{family_title(task)}: its layers do not fit this project's model. Choose a "
                                   f"checkpoint of a {family_title(task).lower()} run, or torchvision weights.")
@@ -213,7 +224,7 @@ def check_weights_in_subprocess(path: str | Path, backbone: str, task: str | Non
     if not result.get("ok"):
         raise CheckpointError(result.get("message") or f"{Path(path).name} cannot be used.")
     return WeightsInfo(Path(result["path"]), result["kind"], result["architecture"], result["tensors"],
-                       result.get("task"), tuple(result.get("classes") or ()))
+                       result.get("task"), tuple(result.get("classes") or ()), bool(result.get("backbone_only")))
 
 
 def main(argv: list[str]) -> int:

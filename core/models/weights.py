@@ -117,7 +117,17 @@ def transfer_weights(model: nn.Module, family, spec: Any, categories: Sequence, 
     state, header = read_pretrained(p)
     layout = family.weight_layout(spec)
     records: list = []
-    if header is not None:
+    if header is not None and family.info.takes_backbone_from(header.get("task")):
+        # another family's model (a hand detector for a gesture classifier): its ResNet body only
+        body = "backbone.body."
+        state = {layout.backbone + k[len(body):]: v for k, v in state.items()
+                 if k.startswith(body) and not any(k[len(body):].startswith(s) for s in layout.backbone_skip)}
+        if not state:
+            raise CheckpointError(f"{p.name} is a Studio checkpoint of a {header.get('task')} model without a ResNet "
+                                  "backbone (no backbone.body tensors): nothing in it can start this model.")
+        kind = f"the backbone of a {header.get('task')} checkpoint"
+        header = None                                   # its classes and transforms are not this model's
+    elif header is not None:
         task = header.get("task")
         if task and task != family.info.name:
             raise CheckpointError(f"{p.name} is a Studio checkpoint of a {task} model; a {family.info.name} run can "

@@ -18,6 +18,21 @@ NO_WEIGHTS = "None: train from scratch"
 NO_DETECTOR = "None: classify whole images (set model.detector later)"
 
 
+def _add_file(combo: QComboBox, label: str, path: Path) -> None:
+    """An entry for a file: `label` shown, the full path as its data and its tooltip."""
+    combo.addItem(label, str(path))
+    combo.setItemData(combo.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole)
+
+
+def _select_or_add(combo: QComboBox, path: str) -> None:
+    """Select the entry holding `path`, adding one named after the file when there is none."""
+    index = combo.findData(path)
+    if index < 0:
+        combo.addItem(Path(path).name, path)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
+
+
 class ModelPage(QWizardPage):
     def __init__(self, wizard, parent=None):
         super().__init__(parent)
@@ -153,8 +168,7 @@ class ModelPage(QWizardPage):
         self.detector.clear()
         self.detector.addItem(NO_DETECTOR, "")
         for checkpoint in found or []:
-            self.detector.addItem(f"{checkpoint.label()}  (detection run)", str(checkpoint.path))
-            self.detector.setItemData(self.detector.count() - 1, str(checkpoint.path), Qt.ItemDataRole.ToolTipRole)
+            _add_file(self.detector, f"{checkpoint.label()}  (detection run)", checkpoint.path)
         self.detector.blockSignals(False)
         if current:
             self.set_detector(current)
@@ -165,11 +179,7 @@ class ModelPage(QWizardPage):
         return str(self.detector.currentData() or "") if self.form.isRowVisible(self.detector_box) else ""
 
     def set_detector(self, path: str) -> None:
-        index = self.detector.findData(path)
-        if index < 0:
-            self.detector.addItem(Path(path).name, path)
-            index = self.detector.count() - 1
-        self.detector.setCurrentIndex(index)
+        _select_or_add(self.detector, path)
 
     def browse_detector(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(self, "Choose the detector", "",
@@ -183,8 +193,7 @@ class ModelPage(QWizardPage):
         self.weights.clear()
         self.weights.addItem(NO_WEIGHTS, "")
         for found in self.env.checkpoints if self.env else []:
-            self.weights.addItem(f"{found.label()}  (Studio checkpoint)", str(found.path))
-            self.weights.setItemData(self.weights.count() - 1, str(found.path), Qt.ItemDataRole.ToolTipRole)
+            _add_file(self.weights, f"{found.label()}  (Studio checkpoint)", found.path)
         for path in self.env.cached if self.env else []:
             self.weights.addItem(f"{path.name}  (torch hub cache)", str(path))
         self.weights.blockSignals(False)
@@ -210,11 +219,7 @@ class ModelPage(QWizardPage):
         return str(self.weights.currentData() or "")
 
     def set_weights(self, path: str) -> None:
-        index = self.weights.findData(path)
-        if index < 0:
-            self.weights.addItem(Path(path).name, path)
-            index = self.weights.count() - 1
-        self.weights.setCurrentIndex(index)
+        _select_or_add(self.weights, path)
 
     def browse_weights(self) -> None:
         start = str(self.env.hub_dir) if self.env and self.env.hub_dir and self.env.hub_dir.is_dir() else ""

@@ -20,4 +20,5 @@ INFO = FamilyInfo(
     cpu_profile="core.families.gesture.spec:cpu_sized",
     smoke_profile="core.families.gesture.spec:smoke_sized",
     demo="core.families.gesture.demo:DEMO",
+    backbone_from=("detection",),
 )

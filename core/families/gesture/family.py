@@ -73,10 +73,10 @@ class CropDataset(Dataset):
     for a key is chosen from its augmentation seed: a class uniformly, then a crop of it."""
 
     def __init__(self, project, samples, size: int, margin: float, to_index: dict[int, int], train: bool,
-                 flip: float, balanced: bool) -> None:
+                 flip: float, balanced: bool, rotate90: bool = False) -> None:
         self.items = [(str(project.resolve(s.path)), xywh_to_xyxy(s.box), to_index[s.category_id])
                       for s in samples if s.category_id in to_index]
-        self.size, self.margin, self.train, self.flip = size, margin, train, flip
+        self.size, self.margin, self.train, self.flip, self.rotate90 = size, margin, train, flip, rotate90
         by_class: dict[int, list[int]] = {}
         for i, (_, _, label) in enumerate(self.items):
             by_class.setdefault(label, []).append(i)
@@ -95,6 +95,8 @@ class CropDataset(Dataset):
         piece = crop(read_rgb(path), box, self.margin)
         if self.train and rng.random() < self.flip:
             piece = piece[:, ::-1]
+        if self.train and self.rotate90:
+            piece = np.rot90(piece, int(rng.integers(4)))
         return torch.from_numpy(to_input(np.ascontiguousarray(piece), self.size)), label
 
 
@@ -113,7 +115,8 @@ class Gesture(Family):
     def dataset(self, project, spec: GestureSpec, split: str, train: bool = True):
         to_index, _ = self.label_map(catalog.categories(project), start=0)
         return CropDataset(project, self.samples(project, split), spec.data.image_size, spec.data.crop_margin,
-                           to_index, train, spec.data.horizontal_flip, spec.data.balanced_sampling)
+                           to_index, train, spec.data.horizontal_flip, spec.data.balanced_sampling,
+                           spec.data.rotate90)
 
     def collate(self, items: list):
         images, labels = zip(*items)

@@ -18,6 +18,8 @@ class DataSpec:
                                min=0.0)
     balanced_sampling: bool = param(False, "Draw training crops class-balanced (each class equally often).")
     horizontal_flip: float = param(0.5, "Probability of flipping a training crop left-right.", min=0.0, max=1.0)
+    rotate90: bool = param(False, "Turn each training crop by a random multiple of 90 degrees (for hands seen at any "
+                                  "angle, as from above; off when they are always upright).")
     train_split: str = param("train", "Split used for training.")
     val_split: str = param("val", "Split used for evaluation.")
 
