@@ -103,7 +103,8 @@ def main() -> None:
     right = pred.numpy() == yva
     small = side < np.median(side)
     print(f"held out, by how much of the hand is hidden: <5% {right[hidden < 0.05].mean():.3f} "
-          f"(n={int((hidden < 0.05).sum())}), >=5% {right[hidden >= 0.05].mean():.3f} (n={int((hidden >= 0.05).sum())}); "
+          f"(n={int((hidden < 0.05).sum())}), >=5% {right[hidden >= 0.05].mean():.3f} "
+          f"(n={int((hidden >= 0.05).sum())}); "
           f"by crop size: under the median ({np.median(side):.0f} px) {right[small].mean():.3f}, "
           f"the rest {right[~small].mean():.3f}; {time.time() - t0:.0f} s of training")
 

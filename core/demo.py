@@ -83,7 +83,7 @@ def run_demo(out: str | Path, quick: bool = False, on_event: EventFn | None = No
     def job(verb: str, **options: Any) -> dict[str, Any]:
         """A stage's `done` event; a stage that failed or stopped ends the demo (no later stage,
         no report), and so does a Ctrl+C (`JobInterrupted`, after the worker stopped)."""
-        code, events = runner(verb, project_dir, say, again=STOPS_HERE, **options)
+        code, events = runner(verb, project_dir, lambda e: say({**e, "task": task}), again=STOPS_HERE, **options)
         last = final_event(events)
         status = ended_status(last)
         if status == "stopped":

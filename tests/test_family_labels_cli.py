@@ -42,6 +42,15 @@ def test_another_family_prints_its_own_names_and_never_mask_rcnn_ones(monkeypatc
     assert ev == "eval step 3: top1 0.600  top5 0.900"
 
 
+def test_a_demos_earlier_stage_prints_as_its_own_family():
+    """The gesture demo trains its hand detector first: those lines are the detector's (img/s, its
+    labels), the classifier's after them are the gesture family's (crops/s)."""
+    detector = {**TRAIN, "values": {**TRAIN["values"], "loss_classifier": 0.25}, "task": "detection"}
+    first, second = _lines("gesture", [detector, {**TRAIN, "task": "gesture"}])
+    assert "img/s" in first and "crops/s" not in first and "(loss_mask 0.500 cls 0.250" in first
+    assert "crops/s" in second and "ce 0.750" in second
+
+
 def test_without_a_family_every_term_and_metric_prints_under_its_name():
     train, ev = _lines(None, [TRAIN, {**EVAL, "values": {"acc": 0.5, "APs": -1.0}}])
     assert "(loss_mask 0.500 loss_classifier 0.250 loss_extra 0.125 loss_ce 0.750)" in train

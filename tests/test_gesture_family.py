@@ -366,7 +366,8 @@ def test_a_gesture_run_starts_from_its_hand_detectors_backbone(cascade, tmp_path
     assert info.backbone_only and info.task == "detection"
     assert "a Studio checkpoint of Object detection, resnet18" in info.describe()
     assert "Its ResNet backbone starts this model; its heads are not used." in info.describe()
-    with pytest.raises(CheckpointError, match="is a Studio checkpoint of Object detection, not of Instance segmentation"):
+    with pytest.raises(CheckpointError, match="is a Studio checkpoint of Object detection, not of Instance "
+                                              "segmentation"):
         check_weights(detector, "resnet18", "instance_segmentation")
     with pytest.raises(CheckpointError, match="holds resnet18|trained with the resnet18 backbone but the backbone is "
                                               "resnet34"):

@@ -68,7 +68,8 @@ def test_the_wizard_makes_a_hand_project_from_the_sample_data(qtbot, window, tmp
 
 def test_the_gesture_wizard_offers_recent_detection_runs_as_its_detector(qtbot, window, tmp_path):
     """A gesture project runs after a hand detector: the Model step lists the trained detection runs of
-    recent projects (the newest chosen), and the pick is model.detector in the spec of the new run."""
+    recent projects (the newest chosen), and the pick is model.detector in the spec of the new run; the
+    weights list offers the same runs' backbones as a start."""
     from pathlib import Path
 
     from family_smoke import smoke_project
@@ -92,8 +93,17 @@ def test_the_gesture_wizard_offers_recent_detection_runs_as_its_detector(qtbot, 
     assert all(f"hands / {det_run}" in t and t.endswith("(detection run)") for t in items[1:])
     chosen = model.detector.currentData()
     assert chosen == offered[0]
+    # the same runs lend their backbone: the weights list offers them, and the check says what loads
+    weights = [model.weights.itemText(i) for i in range(model.weights.count())]
+    lent = [i for i, t in enumerate(weights) if t.endswith("(its backbone only)") and f"hands / {det_run}" in t]
+    assert lent and {model.weights.itemData(i) for i in lent} == set(offered)
+    model.weights.setCurrentIndex(lent[0])
+    qtbot.waitUntil(lambda: model.weights_message.kind == "ok", timeout=60_000)
+    assert "Its ResNet backbone starts this model; its heads are not used." in model.weights_message.text()
+    backbone = model.weights.currentData()
     go_next(qtbot, wiz)
     assert f"detector: {chosen}" in wiz.review_page.editor.toPlainText()
+    assert f"pretrained: {backbone}" in wiz.review_page.editor.toPlainText()
     wiz.review_page.start.setChecked(False)
     with qtbot.waitSignal(wiz.created, timeout=60_000):
         click(qtbot, wiz.button(QWizard.WizardButton.FinishButton))

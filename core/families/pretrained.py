@@ -63,7 +63,8 @@ class WeightsInfo:
                        if self.classes else "classes it does not name")
             use = ("Its ResNet backbone starts this model; its heads are not used." if self.backbone_only else
                    "Its weights load; the class-dependent head is re-initialized when the project's classes differ.")
-            return f"{self.path.name}: a Studio checkpoint of {family_title(self.task)}{arch}, trained on {trained}. {use}"
+            return (f"{self.path.name}: a Studio checkpoint of {family_title(self.task)}{arch}, trained on "
+                    f"{trained}. {use}")
         what = "a ResNet backbone" if self.kind == "backbone" else "a whole model with a ResNet backbone"
         arch = f" ({self.architecture})" if self.architecture else ""
         return f"{self.path.name}: {what}{arch}, {self.tensors} tensors."

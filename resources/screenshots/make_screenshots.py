@@ -80,12 +80,22 @@ def detection_shots(project: Path | None, out: Path, work: Path, env: dict[str, 
     if project is None:
         studio("demo", "--task", "detection", "--out", str(work / "detection"), "--quick", env=env)
         project = work / "detection" / "project"
-    video = project.parent / "input.mp4"
-    for page in DETECTION_PAGES:
+    family_shots(project, "detection", DETECTION_PAGES, out, env)
+
+
+def family_shots(project: Path, prefix: str, pages: tuple[str, ...], out: Path, env: dict[str, str],
+                 video: Path | None = None) -> list[Path]:
+    """OUT/<prefix>-<page>.png of `project`'s pages; the Preview plays `video` (default: the
+    project folder's sibling input.mp4, where a demo writes it)."""
+    video = video or project.parent / "input.mp4"
+    written = []
+    for page in pages:
         extra = ["--source", str(video)] if page == "preview" and video.is_file() else []
-        studio("gui", str(project), "--page", page, "--theme", "light", "--screenshot",
-               str(out / f"detection-{page}.png"), *extra, env=env)
-        print(f"wrote {out / f'detection-{page}.png'}")
+        path = out / f"{prefix}-{page}.png"
+        studio("gui", str(project), "--page", page, "--theme", "light", "--screenshot", str(path), *extra, env=env)
+        print(f"wrote {path}")
+        written.append(path)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,16 +32,23 @@ def event_printer(task: str | None = None, stream: TextIO | None = None,
 
     `task` is the run's family: its loss terms print under their short labels (a term without one
     under its own name) and the eval line shows its metrics; without a task every term prints
-    under its own name and the eval line shows every metric."""
+    under its own name and the eval line shows every metric. An event that names its `task` (a
+    demo's earlier stage: the hand detector before the gesture classifier) prints as that family's."""
     state: dict[str, Any] = {}
-    info = known_family(task)
-    labels = dict(info.loss_labels) if info else {}
-    shown_metrics = info.shown_metrics if info else ()
-    rate_unit = RATE_UNITS.get(info.sample_kind, "samples/s") if info else "samples/s"
+    names: dict[str | None, tuple[dict[str, str], tuple, str]] = {}
+
+    def names_of(family: str | None) -> tuple[dict[str, str], tuple, str]:
+        """(loss labels, shown metrics, rate unit) of a family, looked up once."""
+        if family not in names:
+            info = known_family(family)
+            unit = RATE_UNITS.get(info.sample_kind, "samples/s") if info else "samples/s"
+            names[family] = (dict(info.loss_labels), info.shown_metrics, unit) if info else ({}, (), unit)
+        return names[family]
 
     def on_event(ev: dict[str, Any]) -> None:
         nonlocal stream
         stream = stream or sys.stdout
+        labels, shown_metrics, rate_unit = names_of(ev.get("task", task))
         kind = ev.get("event")
         if kind == "progress" and ev.get("phase") == "train":
             state["progress"] = ev

@@ -2,7 +2,8 @@
 GUI thread for seconds, even from a worker thread): the family's spec class and default specs
 (`core.families.spec_lookup`), whether an NVIDIA GPU is there (driver files), which weights
 files the torch hub cache already holds (nothing is downloaded), and the trained models of the
-same family in the user's recent projects (`core.setup.recent_checkpoints`)."""
+same family in the user's recent projects (`core.setup.recent_checkpoints`), with those of the
+families that may lend it a backbone."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ class Environment:
     # detection models in recent projects for a family that runs after a detector (`model.detector`,
     # the gesture classifier), newest first; None for the other families
     detectors: list[FoundCheckpoint] | None = None
+    # models of the families that may lend this one their backbone (`FamilyInfo.backbone_from`: a
+    # gesture classifier may start from a hand detector's), newest first
+    lenders: list[FoundCheckpoint] = field(default_factory=list)
 
     def default_spec(self, profile: str) -> Any:
         return default_spec_for(self.task, profile)
@@ -52,6 +56,7 @@ def gpu_name() -> str:
 def probe_environment(task: str, reporter=None, recent: Iterable[str | Path] = ()) -> Environment:
     """Cheap (file checks, folder listings, read-only looks at the `recent` project folders), but run
     off the GUI thread all the same."""
+    from core.families import family_info
     from core.families.pretrained import cached_weights, hub_checkpoints_dir
     from core.setup.recent_checkpoints import studio_checkpoints
 
@@ -60,8 +65,9 @@ def probe_environment(task: str, reporter=None, recent: Iterable[str | Path] = (
     recent = list(recent)
     spec_class = spec_class_for(task)
     detectors = studio_checkpoints(recent, DETECTOR_TASK) if has_field(spec_class, "model.detector") else None
+    lenders = [found for other in family_info(task).backbone_from for found in studio_checkpoints(recent, other)]
     return Environment(task, spec_class, cuda, gpu_name() if cuda else "", hub, cached_weights(hub),
-                       studio_checkpoints(recent, task), detectors)
+                       studio_checkpoints(recent, task), detectors, lenders)
 
 
 DETECTOR_TASK = "detection"     # the family whose models a cascade's second stage runs after

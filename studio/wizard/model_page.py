@@ -194,6 +194,8 @@ class ModelPage(QWizardPage):
         self.weights.addItem(NO_WEIGHTS, "")
         for found in self.env.checkpoints if self.env else []:
             _add_file(self.weights, f"{found.label()}  (Studio checkpoint)", found.path)
+        for found in self.env.lenders if self.env else []:
+            _add_file(self.weights, f"{found.label()}  (its backbone only)", found.path)
         for path in self.env.cached if self.env else []:
             self.weights.addItem(f"{path.name}  (torch hub cache)", str(path))
         self.weights.blockSignals(False)
