@@ -235,3 +235,36 @@ def test_the_preview_runs_the_gesture_cascade_over_a_video(qtbot, window, cascad
     assert info["after"]["task"] == "detection", info
     qtbot.waitUntil(lambda: f"after the detection model {Path(detector).name}" in preview.stats.text(),
                     timeout=LOAD_MS)
+
+
+def test_a_gesture_projects_data_page_exports_image_folders_that_import_back(qtbot, window, tmp_path):
+    """The Data page's Export writes the family's round-trip format: class folders for gestures (its
+    COCO export would not import back into a gesture project), and they re-import to the same crops."""
+    from collections import Counter
+
+    from core.datasets.image_folders import plan_image_folders_import
+    from core.datasets.plan import commit_import
+    from core.datasets.synthetic_hands import import_sample_gestures
+    from core.project import Project
+
+    with Project.create(tmp_path / "ges", "gesture") as made:
+        import_sample_gestures(made, num_images=8, size=64, seed=3)
+    window.open_project(str(tmp_path / "ges"))
+    window.show_page("data")
+    page = window.page("data")
+    qtbot.waitUntil(lambda: page.project is not None and page.actions.export_button.isEnabled(), timeout=LOAD_MS)
+    assert page.actions.export_button.text() == "Export image folders…"
+    out = tmp_path / "exported"
+    page._ask_export_path = lambda: str(out)                   # the save dialog's answer
+    click(qtbot, page.actions.export_button)
+    qtbot.waitUntil(lambda: page.actions.status.text().startswith("Wrote"), timeout=LOAD_MS)
+    assert "one folder per class" in page.actions.status.text()
+
+    def classes(project) -> Counter:
+        names = {c.id: c.name for c in catalog.categories(project)}
+        return Counter(names[a.category_id] for group in catalog.annotations(project).values() for a in group
+                       if a.category_id is not None)
+
+    with Project.create(tmp_path / "again", "gesture") as again:
+        commit_import(again, plan_image_folders_import(out))
+        assert classes(again) == classes(window.session.project) and sum(classes(again).values()) > 8

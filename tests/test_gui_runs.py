@@ -177,7 +177,13 @@ def test_one_selected_run_shows_its_confusion_matrix_picture(qtbot, make_seg_pro
     page = _page(qtbot, project.root)
     cmp = page.compare
     page.table.select_names({"a"})
-    assert cmp.confusion.isVisibleTo(page) and cmp.confusion.pixmap().size().width() == QPixmap(str(png)).width()
+    assert cmp.confusion.isVisibleTo(page) and cmp.confusion.picture.size() == QPixmap(str(png)).size()
+    # beside the table, never taller or wider than its pane: the curves keep their height
+    page.resize(1024, 600)
+    qtbot.waitUntil(lambda: cmp.confusion.pixmap().height() <= cmp.confusion.height())
+    shown = cmp.confusion.pixmap().size()
+    assert shown.width() <= cmp.confusion.width() and shown.height() <= cmp.confusion.height()
+    assert cmp.body.indexOf(cmp.confusion) == 2
     page.table.select_names({"b"})                    # no evaluation picture
     assert not cmp.confusion.isVisibleTo(page)
     page.table.select_names({"a", "b"})               # comparing two: no single matrix to show

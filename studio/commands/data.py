@@ -49,10 +49,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                                          "folders per class, or its clips as frame folders with split lists")
     exp.add_argument("dir", help="the project folder")
     exp.add_argument("--format", default=None, choices=EXPORT_FORMATS,
-                     help="coco (images; the default): one .json file; kitti: a folder, its label_2/ holding one .txt "
-                          "per image; image_folders: one subfolder of images per class; frame_folders (clips: "
-                          "OUT/<class>/<clip>/rgb/000001.png and train.txt, val.txt, test.txt, splits.txt; the default "
-                          "for clip projects)")
+                     help="coco: one .json file; kitti: a folder, its label_2/ holding one .txt per image; "
+                          "image_folders: one subfolder of images per class; frame_folders (clips: "
+                          "OUT/<class>/<clip>/rgb/000001.png and train.txt, val.txt, test.txt, splits.txt). The "
+                          "default is the one that imports back into the project's family: frame_folders for clip "
+                          "projects, image_folders for gesture projects, else coco")
     exp.add_argument("out", help="the .json file (coco) or the folder to write (kitti, image_folders, frame_folders)")
     exp.add_argument("--split", choices=("train", "val", "test"), help="only this split (default: everything)")
     names = exp.add_mutually_exclusive_group()
@@ -146,11 +147,12 @@ def _print_report(report, as_json: bool) -> None:
 def _export(args: argparse.Namespace) -> int:
     from core.datasets.coco import export_coco
     from core.datasets.kitti import export_kitti
+    from core.families import family_info
     from core.project.samples import split_unit
 
     with Project.open(args.dir) as project:
         clips = split_unit(project) == "clip"
-        fmt = args.format or ("frame_folders" if clips else "coco")
+        fmt = args.format or family_info(project.task).export_formats[0]
         if fmt == "frame_folders":
             if args.with_images or args.images_root:
                 raise DataError("--with-images and --images-root belong to COCO exports; a frame_folders export "

@@ -39,6 +39,16 @@ def _group(title: str, widget: QWidget) -> QGroupBox:
     return box
 
 
+
+# the Export button of each export format a family writes first (`FamilyInfo.export_formats`)
+EXPORTS = {
+    "coco": ("Export COCO…", "Write every image's annotations as one COCO .json file"),
+    "image_folders": ("Export image folders…", "Write every image into a folder named after its class (the layout "
+                                               "an image-folders import reads back)"),
+    "frame_folders": ("Export frame folders…", "Write every clip as <class>/<clip>/rgb/000001.png frames with "
+                                               "train/val/test lists"),
+}
+
 class DataPage(Page):
     key = "data"
     title = "Data"
@@ -51,6 +61,7 @@ class DataPage(Page):
         self.snapshot: BrowseSnapshot | None = None
         self._loading: DataTask | None = None
         self.formats: list[str] = []
+        self.export_format = "coco"        # the family's first export format (`EXPORTS`)
         self.split_values = (0.2, 0.0, 0)
         self.import_dialog: ImportDialog | None = None
         self.split_dialog: SplitDialog | None = None
@@ -148,10 +159,10 @@ class DataPage(Page):
             b.setToolTip(tip)
         self.empty_import.setEnabled(bool(self.formats))
         video = holds_clips(project.task)
-        self.actions.export_button.setText("Export frame folders…" if video else "Export COCO…")
-        self.actions.export_button.setToolTip("Write every clip as <class>/<clip>/rgb/000001.png frames with train/val/"
-                                              "test lists" if video else "Write every image's annotations as one "
-                                              "COCO .json file")
+        self.export_format = info.export_formats[0]
+        text, tip = EXPORTS.get(self.export_format, EXPORTS["coco"])
+        self.actions.export_button.setText(text)
+        self.actions.export_button.setToolTip(tip)
         if video:
             self.clips.refresh(project)
             self.actions.set_enabled(bool(self.formats), bool(self.clips.rows))   # clips split and export too
@@ -242,6 +253,11 @@ class DataPage(Page):
             default = str(exports_folder(self.project) / f"{self.project.name}_frames")
             path, _ = QFileDialog.getSaveFileName(self, "Export the clips as frame folders (a new folder)", default)
             return path
+        if self.export_format == "image_folders":
+            default = str(exports_folder(self.project) / f"{self.project.name}_classes")
+            path, _ = QFileDialog.getSaveFileName(self, "Export the images as one folder per class (a new folder)",
+                                                  default)
+            return path
         default = str(exports_folder(self.project) / f"{self.project.name}_coco.json")
         path, _ = QFileDialog.getSaveFileName(self, "Export COCO annotations", default, "COCO JSON (*.json)")
         return path
@@ -256,6 +272,14 @@ class DataPage(Page):
             self.actions.run(task, "Exporting…", lambda s: (
                 f"Wrote {s['clips']:,} clips ({s['frames']:,} frames) as frame folders in {s['path']}, with split "
                 "lists " + ", ".join(f"{k}.txt ({v})" for k, v in s["splits"].items()) + "."))
+            return
+        if self.export_format == "image_folders":
+            from core.datasets.image_folders import export_image_folders
+
+            task = DataTask(self.project.root, lambda p, _r: export_image_folders(p, path), "The export")
+            self.actions.run(task, "Exporting…", lambda s: (
+                f"Wrote {s['images']:,} images into {s['path']}, one folder per class "
+                f"({', '.join(s['classes']) or 'none'}); it imports back as image folders."))
             return
         task = DataTask(self.project.root, lambda p, _r: export_coco(p, path), "The export")
         self.actions.run(task, "Exporting…", lambda s: (

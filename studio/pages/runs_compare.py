@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.jobs.curves import EVAL_PREFIX, CurveStore
 from core.jobs.event_tail import EventFileTail
@@ -27,6 +27,34 @@ def _label(series: str, loss_labels=None) -> str:
     return f"{short_label(series)} (eval)" if series.startswith(EVAL_PREFIX) else (
         "total loss" if base == "loss" else short_label(series, loss_labels))
 
+
+
+class FittedPicture(QLabel):
+    """A picture shown at most at its own size, shrunk (aspect kept) to the space it is given;
+    `picture` is the full-size one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.picture = QPixmap()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(80, 80)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+
+    def set_picture(self, picture: QPixmap) -> None:
+        self.picture = picture
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.picture.isNull():
+            self.setPixmap(QPixmap())
+            return
+        box = self.picture.size().boundedTo(self.size())
+        self.setPixmap(self.picture.scaled(box, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation))
 
 class CompareView(QWidget):
     def __init__(self, parent: QWidget | None = None):
@@ -75,14 +103,15 @@ class CompareView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
         lay.addWidget(body, 1)
-        # a classifier's confusion matrix (eval/confusion.png, written by its evaluation), one run selected
-        self.confusion = QLabel()
+        # a classifier's confusion matrix (eval/confusion.png, written by its evaluation), one run
+        # selected: beside the table, shrunk to fit, so the curves keep their height
+        self.confusion = FittedPicture()
         self.confusion.setObjectName("ConfusionPicture")
-        self.confusion.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.confusion.setToolTip("Confusion matrix of the run's last evaluation: rows are the true classes, "
                                   "columns the predicted ones (also eval/confusion.csv)")
         self.confusion.hide()
-        lay.addWidget(self.confusion)
+        body.addWidget(self.confusion)
+        body.setStretchFactor(2, 2)
         self.body = body
         self._chosen = "loss"
 
@@ -131,8 +160,12 @@ class CompareView(QWidget):
 
     def _show_confusion(self, path: Path | None) -> None:
         picture = QPixmap(str(path)) if path is not None and path.is_file() else QPixmap()
-        self.confusion.setPixmap(picture)
+        shown = self.confusion.isVisibleTo(self)
+        self.confusion.set_picture(picture)
         self.confusion.setVisible(not picture.isNull())
+        if not picture.isNull() and not shown:     # newly shown: half the width stays the curves'
+            width = max(self.body.width(), 600)
+            self.body.setSizes([width // 2, width // 4, width // 4])
 
     def _pump(self) -> None:
         more = False

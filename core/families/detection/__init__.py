@@ -23,4 +23,5 @@ INFO = FamilyInfo(
     cpu_profile="core.families.detection.spec:cpu_sized",
     demo="core.families.detection.demo:DEMO",
     smoke_profile="core.families.detection.spec:smoke_sized",
+    export_formats=("coco", "kitti"),
 )
