@@ -68,4 +68,7 @@ def test_each_family_trains_with_fake_quantization_and_exports_q_dq_onnx(task, t
                 np.testing.assert_allclose(a.scores[:n], b.scores[:n], atol=2e-2)
             else:
                 assert a.label == b.label
-                np.testing.assert_allclose(a.scores, b.scores, atol=2e-3)
+                # ONNX Runtime's Q/DQ and torch's fake quantization may round one activation to the
+                # neighbouring INT8 step (float sums in another order): 0.00217 was seen on a 2-core
+                # EPYC; a wrong scale or a missing quantizer moves the scores far more than 0.01
+                np.testing.assert_allclose(a.scores, b.scores, atol=1e-2)

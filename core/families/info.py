@@ -46,9 +46,9 @@ class FamilyInfo:
     # families whose Studio checkpoints may start this family's backbone with their ResNet body
     # (``backbone.body.*``): a gesture classifier from its hand detector. Their heads are not used.
     backbone_from: tuple[str, ...] = ()
-    # what `studio data export` writes (the first: the default, and the Data page's Export); a
-    # format that imports back into this family comes first, so a project round-trips
-    export_formats: tuple[str, ...] = ("coco",)
+    # the export format that imports back into this family, so a project round-trips: the default
+    # of `studio data export` and what the Data page's Export writes
+    export_format: str = "coco"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "loss_labels", MappingProxyType(dict(self.loss_labels)))

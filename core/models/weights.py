@@ -3,7 +3,9 @@ its transforms are replayed) or by matching (transfer learning from other weight
 
 `restore_model` is the one loader behind resume, evaluate, export and the PyTorch runner.
 `transfer_weights` loads what fits from a Studio checkpoint of the same family with another class
-set, a torchvision detection model, or a bare torchvision backbone: the family may adapt the file
+set, the ResNet body of another family's Studio checkpoint when the family takes it
+(`FamilyInfo.backbone_from`: a gesture classifier from its hand detector), a torchvision detection
+model, or a bare torchvision backbone: the family may adapt the file
 first (`Family.adapt_pretrained`: a 2D action network's first convolution repeated over the
 frames), then tensors whose names and shapes match load, the class-dependent head (`WeightLayout.heads`) keeps its fresh initialization, and a
 `TransferReport` says what was loaded, re-initialized, skipped and ignored.

@@ -152,7 +152,7 @@ def _export(args: argparse.Namespace) -> int:
 
     with Project.open(args.dir) as project:
         clips = split_unit(project) == "clip"
-        fmt = args.format or family_info(project.task).export_formats[0]
+        fmt = args.format or family_info(project.task).export_format
         if fmt == "frame_folders":
             if args.with_images or args.images_root:
                 raise DataError("--with-images and --images-root belong to COCO exports; a frame_folders export "

@@ -39,8 +39,7 @@ def _group(title: str, widget: QWidget) -> QGroupBox:
     return box
 
 
-
-# the Export button of each export format a family writes first (`FamilyInfo.export_formats`)
+# the Export button of each family's round-trip format (`FamilyInfo.export_format`)
 EXPORTS = {
     "coco": ("Export COCO…", "Write every image's annotations as one COCO .json file"),
     "image_folders": ("Export image folders…", "Write every image into a folder named after its class (the layout "
@@ -48,6 +47,7 @@ EXPORTS = {
     "frame_folders": ("Export frame folders…", "Write every clip as <class>/<clip>/rgb/000001.png frames with "
                                                "train/val/test lists"),
 }
+
 
 class DataPage(Page):
     key = "data"
@@ -61,7 +61,7 @@ class DataPage(Page):
         self.snapshot: BrowseSnapshot | None = None
         self._loading: DataTask | None = None
         self.formats: list[str] = []
-        self.export_format = "coco"        # the family's first export format (`EXPORTS`)
+        self.export_format = "coco"        # the family's round-trip format (`EXPORTS`)
         self.split_values = (0.2, 0.0, 0)
         self.import_dialog: ImportDialog | None = None
         self.split_dialog: SplitDialog | None = None
@@ -159,7 +159,7 @@ class DataPage(Page):
             b.setToolTip(tip)
         self.empty_import.setEnabled(bool(self.formats))
         video = holds_clips(project.task)
-        self.export_format = info.export_formats[0]
+        self.export_format = info.export_format
         text, tip = EXPORTS.get(self.export_format, EXPORTS["coco"])
         self.actions.export_button.setText(text)
         self.actions.export_button.setToolTip(tip)

@@ -28,7 +28,6 @@ def _label(series: str, loss_labels=None) -> str:
         "total loss" if base == "loss" else short_label(series, loss_labels))
 
 
-
 class FittedPicture(QLabel):
     """A picture shown at most at its own size, shrunk (aspect kept) to the space it is given;
     `picture` is the full-size one."""

@@ -21,5 +21,5 @@ INFO = FamilyInfo(
     smoke_profile="core.families.action_recognition.spec:smoke_sized",
     sample_data="core.datasets.sample_clips:import_sample_data",
     demo="core.families.action_recognition.demo:DEMO",
-    export_formats=("frame_folders",),
+    export_format="frame_folders",
 )

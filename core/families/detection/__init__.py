@@ -23,5 +23,4 @@ INFO = FamilyInfo(
     cpu_profile="core.families.detection.spec:cpu_sized",
     demo="core.families.detection.demo:DEMO",
     smoke_profile="core.families.detection.spec:smoke_sized",
-    export_formats=("coco", "kitti"),
 )

@@ -21,5 +21,5 @@ INFO = FamilyInfo(
     smoke_profile="core.families.gesture.spec:smoke_sized",
     demo="core.families.gesture.demo:DEMO",
     backbone_from=("detection",),
-    export_formats=("image_folders", "coco"),
+    export_format="image_folders",
 )
