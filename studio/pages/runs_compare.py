@@ -159,12 +159,8 @@ class CompareView(QWidget):
 
     def _show_confusion(self, path: Path | None) -> None:
         picture = QPixmap(str(path)) if path is not None and path.is_file() else QPixmap()
-        shown = self.confusion.isVisibleTo(self)
         self.confusion.set_picture(picture)
         self.confusion.setVisible(not picture.isNull())
-        if not picture.isNull() and not shown:     # newly shown: half the width stays the curves'
-            width = max(self.body.width(), 600)
-            self.body.setSizes([width // 2, width // 4, width // 4])
 
     def _pump(self) -> None:
         more = False
