@@ -13,43 +13,28 @@ projects are untouched.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from resources.screenshots.make_screenshots import family_shots, shrink  # noqa: E402
+from resources.screenshots.make_screenshots import (  # noqa: E402
+    family_shots, light_window, settle, shots_env, shrink, use_env)
 
 
 def wizard_model_shot(task: str, recent: list[Path], path: Path) -> None:
     """The wizard walked to its Model step (sample data) for `task`, in this process."""
-    from PySide6.QtWidgets import QApplication
-
-    from studio.main_window import MainWindow
     from studio.settings import add_recent_project
-    from studio.theme import apply_theme
 
     for root in recent:
         add_recent_project(root)
-    app = QApplication.instance() or QApplication([])
-    apply_theme(app, "light")
-    window = MainWindow()
-    window.resize(1280, 800)
-    window.show()
-
-    def settle(seconds: float, until=lambda: False) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end and not until():
-            app.processEvents()
-            time.sleep(0.02)
+    app, window = light_window()
 
     wizard = window.page("projects").new_project()
-    settle(0.5)
+    settle(app, 0.5)
     family = wizard.family_page
     family.list.setCurrentRow([i.name for i in family.infos].index(task))
     wizard.next()
@@ -57,8 +42,8 @@ def wizard_model_shot(task: str, recent: list[Path], path: Path) -> None:
     wizard.next()
     wizard.import_page.buttons["sample"].click()
     wizard.next()
-    settle(60, wizard.model_page.isComplete)
-    settle(0.5)
+    settle(app, 60, wizard.model_page.isComplete)
+    settle(app, 0.5)
     wizard.grab().save(str(path))
     wizard.reject()
     window.close()
@@ -76,8 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="studio-shots-"))
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "STUDIO_CONFIG_DIR": str(work / "config")}
+    _work, env = shots_env()
     pages = tuple(p.strip() for p in args.pages.split(",") if p.strip())
     for path in family_shots(Path(args.project).resolve(), args.prefix, pages, out, env,
                              Path(args.video).resolve() if args.video else None):
@@ -85,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.wizard_model:
         from core.project import Project
 
-        os.environ.update({k: env[k] for k in ("QT_QPA_PLATFORM", "STUDIO_CONFIG_DIR")})
+        use_env(env)
         with Project.open(Path(args.project).resolve()) as project:
             task = project.task
         path = out / f"{args.prefix}-wizard-model.png"

@@ -11,39 +11,25 @@ Settings go to a throw-away folder, as in make_screenshots.py.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from resources.screenshots.make_screenshots import shrink, studio  # noqa: E402
+from resources.screenshots.make_screenshots import (  # noqa: E402
+    light_window, settle, shots_env, shrink, studio, use_env)
 
 
 def sizes_shot(project: Path, out: Path) -> None:
     """The Optimize page with its Input size tab shown (a tab has no --page, so in this process)."""
-    from PySide6.QtWidgets import QApplication
-
-    from studio.main_window import MainWindow
-    from studio.theme import apply_theme
-
-    app = QApplication.instance() or QApplication([])
-    apply_theme(app, "light")
-    window = MainWindow()
-    window.resize(1280, 800)
-    window.show()
+    app, window = light_window()
     window.open_project(str(project))
     window.show_page("optimize")
     page = window.page("optimize")
     page.sections.setCurrentWidget(page.sizes_panel)
-    end = time.monotonic() + 3.0
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.02)
+    settle(app, 3.0)
     window.grab().save(str(out / "pose-sizes.png"))
     window.session.close_project()
     window.close()
@@ -58,13 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     project = Path(args.project).resolve()
     video = Path(args.video) if args.video else project.parent / "input.mp4"
-    work = Path(tempfile.mkdtemp(prefix="studio-pose-shots-"))
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "STUDIO_CONFIG_DIR": str(work / "config")}
+    _work, env = shots_env("studio-pose-shots-")
     studio("gui", str(project), "--page", "preview", "--theme", "light", "--source", str(video), "--screenshot",
            str(out / "pose-preview.png"), env=env)
     studio("gui", str(project), "--page", "label", "--theme", "light", "--screenshot", str(out / "pose-label.png"),
            env=env)
-    os.environ.update({k: env[k] for k in ("QT_QPA_PLATFORM", "STUDIO_CONFIG_DIR")})
+    use_env(env)
     sizes_shot(project, out)
     for name in ("pose-preview.png", "pose-label.png", "pose-sizes.png"):
         shrink(out / name)

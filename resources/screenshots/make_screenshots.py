@@ -43,8 +43,21 @@ def shrink(path: Path) -> None:
     small.save(path, optimize=True)
 
 
-def wizard_shots(out: Path) -> None:
-    """The wizard's first and import pages, in this process (a dialog has no --page)."""
+def shots_env(prefix: str = "studio-shots-") -> tuple[Path, dict[str, str]]:
+    """(a throw-away work folder, the environment the renders run in): offscreen, settings in that
+    folder, so the user's recent projects and window layout are not touched (`use_env` applies it
+    to this process, for the pictures taken here)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    return work, {**os.environ, "QT_QPA_PLATFORM": "offscreen", "STUDIO_CONFIG_DIR": str(work / "config")}
+
+
+def use_env(env: dict[str, str]) -> None:
+    """This process renders with `env`'s platform and settings folder (before Qt starts)."""
+    os.environ.update({k: env[k] for k in ("QT_QPA_PLATFORM", "STUDIO_CONFIG_DIR")})
+
+
+def light_window():
+    """(the QApplication, a shown MainWindow at 1280x800 in the light theme), in this process."""
     from PySide6.QtWidgets import QApplication
 
     from studio.main_window import MainWindow
@@ -55,21 +68,28 @@ def wizard_shots(out: Path) -> None:
     window = MainWindow()
     window.resize(1280, 800)
     window.show()
+    return app, window
 
-    def settle(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.02)
 
+def settle(app, seconds: float, until=lambda: False) -> None:
+    """Run the event loop for `seconds`, or until `until()` is true."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not until():
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def wizard_shots(out: Path) -> None:
+    """The wizard's first and import pages, in this process (a dialog has no --page)."""
+    app, window = light_window()
     wizard = window.page("projects").new_project()
-    settle(1.0)
+    settle(app, 1.0)
     wizard.grab().save(str(out / "wizard-family.png"))
     wizard.next()
     wizard.location_page.parent_folder.setText(tempfile.gettempdir())
     wizard.next()
     wizard.import_page.buttons["sample"].click()
-    settle(1.0)
+    settle(app, 1.0)
     wizard.grab().save(str(out / "wizard-import.png"))
     wizard.reject()
     window.close()
@@ -108,8 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="studio-shots-"))
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "STUDIO_CONFIG_DIR": str(work / "config")}
+    work, env = shots_env()
     if args.project:
         project = Path(args.project).resolve()
         video = Path(args.video) if args.video else project.parent / "input.mp4"
@@ -126,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     studio("gui", str(project), "--page", "train", "--theme", "light", "--size", "1024x700", "--screenshot",
            str(out / "train-1024x700.png"), env=env)
     detection_shots(Path(args.detection_project).resolve() if args.detection_project else None, out, work, env)
-    os.environ.update({k: env[k] for k in ("QT_QPA_PLATFORM", "STUDIO_CONFIG_DIR")})
+    use_env(env)
     sys.path.insert(0, str(ROOT))
     wizard_shots(out)
     for png in out.glob("*.png"):
