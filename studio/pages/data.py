@@ -249,7 +249,7 @@ class DataPage(Page):
             self.export_to(path)
 
     def _ask_export_path(self) -> str:
-        if holds_clips(self.project.task):
+        if self.export_format == "frame_folders":
             default = str(exports_folder(self.project) / f"{self.project.name}_frames")
             path, _ = QFileDialog.getSaveFileName(self, "Export the clips as frame folders (a new folder)", default)
             return path
@@ -265,7 +265,7 @@ class DataPage(Page):
     def export_to(self, path: str) -> None:
         from core.datasets.coco import export_coco
 
-        if holds_clips(self.project.task):
+        if self.export_format == "frame_folders":
             from core.datasets.clip_export import export_frame_folders
 
             task = DataTask(self.project.root, lambda p, r: export_frame_folders(p, path, reporter=r), "The export")

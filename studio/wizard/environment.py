@@ -64,10 +64,17 @@ def probe_environment(task: str, reporter=None, recent: Iterable[str | Path] = (
     hub = hub_checkpoints_dir()
     recent = list(recent)
     spec_class = spec_class_for(task)
-    detectors = studio_checkpoints(recent, DETECTOR_TASK) if has_field(spec_class, "model.detector") else None
-    lenders = [found for other in family_info(task).backbone_from for found in studio_checkpoints(recent, other)]
+    scanned: dict[str, list[FoundCheckpoint]] = {}
+
+    def trained(of: str) -> list[FoundCheckpoint]:      # each family's runs looked up once
+        if of not in scanned:
+            scanned[of] = studio_checkpoints(recent, of)
+        return scanned[of]
+
+    detectors = trained(DETECTOR_TASK) if has_field(spec_class, "model.detector") else None
+    lenders = [found for other in family_info(task).backbone_from for found in trained(other)]
     return Environment(task, spec_class, cuda, gpu_name() if cuda else "", hub, cached_weights(hub),
-                       studio_checkpoints(recent, task), detectors, lenders)
+                       trained(task), detectors, lenders)
 
 
 DETECTOR_TASK = "detection"     # the family whose models a cascade's second stage runs after
