@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from core.jobs.curves import EVAL_PREFIX, CurveStore
 from studio.theme import colors, current_theme, theme_changed
+from studio.ui.log_axis import LogLabelAxis
 from studio.ui.plot_support import Log10Cache, PlotScheduler
 
 NEW_CURVES_PER_REFRESH = 2
@@ -64,7 +65,7 @@ class LivePlot(pg.GraphicsLayoutWidget):
                  style_for: Callable[[str, int], dict] | None = None, parent: QWidget | None = None):
         super().__init__(parent=parent)
         self.ci.setContentsMargins(2, 2, 2, 2)
-        self.plot_item = self.addPlot(row=0, col=0)
+        self.plot_item = self.addPlot(row=0, col=0, axisItems={"left": LogLabelAxis(orientation="left")})
         self.title = title
         self.store = store if store is not None else CurveStore()
         self.accept = accept or (lambda _name: True)
@@ -141,7 +142,8 @@ class LivePlot(pg.GraphicsLayoutWidget):
 
     def set_log_y(self, on: bool) -> None:
         """Log y axis. The curves get log10 values computed once per new point (pyqtgraph's own
-        log mode maps every point again on each redraw); the axis labels read 10^x."""
+        log mode maps every point again on each redraw); the axis labels read 10^x, thinned so they
+        never overlap (`LogLabelAxis`)."""
         self.log_y = on
         self._log_cache.clear()
         self.plot_item.getAxis("left").setLogMode(on)
