@@ -4,6 +4,7 @@ split 80/20 by scene, and the family's classifier trained by a plain loop (AdamW
 one-cycle or warmup + MultiStep), printing held-out accuracy per epoch.
 
     python -m benchmarks.gesture_learnability --scenes 800 --epochs 12 --opt adamw --lr 0.002
+    python -m benchmarks.gesture_learnability --scenes 2400 --size 48 --epochs 8 --rotation 180 --crop-scale 0.85
 
 The README's gesture numbers come from here (2-core AMD EPYC, NT=2).
 """
@@ -19,6 +20,7 @@ import torch.nn.functional as F
 
 from core.datasets.crops import crop, xywh_to_xyxy
 from core.datasets.synthetic_hands import GESTURES, render_hands
+from core.families.gesture.augment import augment_crop
 from core.families.gesture.family import Classifier, to_input
 
 
@@ -48,6 +50,10 @@ def main() -> None:
     ap.add_argument("--opt", default="adamw", choices=("adamw", "sgd"))
     ap.add_argument("--backbone", default="resnet18")
     ap.add_argument("--rot", action="store_true", help="augment with a random 90-degree rotation")
+    ap.add_argument("--rotation", type=float, default=0.0,
+                    help="augment with a random turn of up to this many degrees (instead of --rot)")
+    ap.add_argument("--crop-scale", type=float, default=1.0,
+                    help="augment with a random window of at least this fraction of each side")
     ap.add_argument("--init", default="", help="a detection checkpoint whose ResNet body starts the classifier")
     a = ap.parse_args()
     torch.manual_seed(0)
@@ -57,6 +63,8 @@ def main() -> None:
     x = np.stack([to_input(p, a.size) for p in pieces])
     val = scene_of >= int(0.8 * a.scenes)
     xtr, ytr, xva, yva = x[~val], labels[~val], x[val], labels[val]
+    raw_tr = [p for p, v in zip(pieces, val) if not v]
+    per_crop = a.rotation > 0 or a.crop_scale < 1     # the family's own augment_crop, crop by crop
     side = np.array([max(p.shape[:2]) for p in pieces])[val]
     hidden = occluded[val]
     print(f"{len(xtr)} train, {len(xva)} val crops, rendered in {time.time() - t0:.0f} s; "
@@ -82,11 +90,15 @@ def main() -> None:
         order = r.permutation(len(xtr))
         for b in range(per_epoch):
             idx = order[b * a.bs:(b + 1) * a.bs]
-            xb = torch.from_numpy(xtr[idx])
-            flip = torch.from_numpy(r.random(len(idx)) < 0.5)
-            xb[flip] = xb[flip].flip(-1)
-            if a.rot:
-                xb = torch.rot90(xb, int(r.integers(4)), (2, 3))
+            if per_crop:
+                xb = torch.from_numpy(np.stack([to_input(augment_crop(raw_tr[i], r, 0.5, a.rot, a.rotation,
+                                                                      a.crop_scale), a.size) for i in idx]))
+            else:
+                xb = torch.from_numpy(xtr[idx])
+                flip = torch.from_numpy(r.random(len(idx)) < 0.5)
+                xb[flip] = xb[flip].flip(-1)
+                if a.rot:
+                    xb = torch.rot90(xb, int(r.integers(4)), (2, 3))
             loss = F.cross_entropy(model(xb), torch.from_numpy(ytr[idx]))
             opt.zero_grad()
             loss.backward()

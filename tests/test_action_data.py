@@ -304,7 +304,15 @@ def test_synthetic_clips_only_tell_their_class_by_motion(tmp_path):
              for a in ("move_left", "move_right")}
     assert np.abs(means["move_left"] - means["move_right"]).mean() < 12
     root = generate_action_folders(tmp_path / "a", 2, size=24, num_frames=6, actions=("grow", "circle"))
-    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*.mp4")) == [
-        "circle/circle_000.mp4", "circle/circle_001.mp4", "grow/grow_000.mp4", "grow/grow_001.mp4"]
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*.mkv")) == [
+        "circle/circle_000.mkv", "circle/circle_001.mkv", "grow/grow_000.mkv", "grow/grow_001.mkv"]
     write_video(tmp_path / "x.mp4", list(clips["grow"]))
     assert read_frames(tmp_path / "x.mp4", list(range(12))).shape == (12, 32, 32, 3)
+    # the demo's clips decode to the very pixels drawn (mp4v at this size changes them more than
+    # the motion does)
+    write_video(tmp_path / "x.mkv", list(clips["grow"]))
+    drawn = np.stack(clips["grow"])[..., ::-1]
+    assert np.array_equal(read_frames(tmp_path / "x.mkv", list(range(12))), drawn)
+    assert np.abs(read_frames(tmp_path / "x.mp4", list(range(12))).astype(int) - drawn).mean() > 1.0
+    with pytest.raises(ValueError, match="mkv"):
+        write_video(tmp_path / "x.mov", list(clips["grow"]))

@@ -345,6 +345,47 @@ def test_rotate90_turns_training_crops_by_each_quarter_and_leaves_evaluation_upr
     assert corners(False, True) == {(0, 0)}                             # evaluation crops stay as they are
 
 
+def test_rotation_and_random_crop_augment_training_crops_only(tmp_path):
+    """data.rotation turns a training crop by a drawn angle (the same one for the same seed, so a
+    resumed run sees the same crops), data.random_crop_scale cuts a window of the crop; evaluation
+    crops stay as they are."""
+    from core.families.gesture.augment import augment_crop, rotate
+    from core.families.gesture.family import CropDataset
+    from core.project.samples import CropSample
+
+    rng = np.random.default_rng(0)
+    piece = rng.integers(0, 255, (20, 30, 3), dtype=np.uint8)
+    square = piece[:, :20].copy()
+    assert np.array_equal(rotate(square, 90), np.rot90(square))          # counter-clockwise, exact
+    assert np.array_equal(rotate(piece, 0), piece)
+    turned = {augment_crop(piece, np.random.default_rng(s), rotation=30).tobytes() for s in range(6)}
+    assert len(turned) == 6                                               # a new angle per seed
+    assert np.array_equal(augment_crop(piece, np.random.default_rng(3), rotation=30),
+                          augment_crop(piece, np.random.default_rng(3), rotation=30))
+    for seed in range(20):
+        window = augment_crop(piece, np.random.default_rng(seed), crop_scale=0.7)
+        h, w = window.shape[:2]
+        assert 14 <= h <= 20 and 21 <= w <= 30
+        hits = [(y, x) for y in range(21 - h) for x in range(31 - w)
+                if np.array_equal(piece[y:y + h, x:x + w], window)]
+        assert hits, "the window is a part of the crop"
+
+    cv2.imwrite(str(tmp_path / "a.png"), piece[..., ::-1])
+    samples = [CropSample(0, 1, str(tmp_path / "a.png"), 30, 20, (0, 0, 30, 20), 1, "train")]
+
+    class Root:
+        @staticmethod
+        def resolve(path):
+            return path
+
+    def inputs(train: bool) -> set:
+        data = CropDataset(Root, samples, 16, 0.0, {1: 0}, train=train, flip=0.0, balanced=False, rotation=45,
+                           crop_scale=0.8)
+        return {data[(0, seed)][0].numpy().tobytes() for seed in range(5)}
+
+    assert len(inputs(True)) == 5 and len(inputs(False)) == 1
+
+
 @pytest.mark.slow
 def test_a_gesture_run_starts_from_its_hand_detectors_backbone(cascade, tmp_path):
     """A detection run's Studio checkpoint lends its ResNet body (not its heads) to the classifier:

@@ -22,6 +22,7 @@ from core.datasets.crops import crop, xywh_to_xyxy
 from core.datasets.images import read_rgb
 from core.families.base import Family, GraphSpec, Stage, WeightLayout
 from core.families.gesture import INFO
+from core.families.gesture.augment import augment_crop
 from core.families.gesture.spec import GestureSpec
 from core.metrics.classification_report import classification_report, write_confusion
 from core.predictions import Classification
@@ -73,10 +74,12 @@ class CropDataset(Dataset):
     for a key is chosen from its augmentation seed: a class uniformly, then a crop of it."""
 
     def __init__(self, project, samples, size: int, margin: float, to_index: dict[int, int], train: bool,
-                 flip: float, balanced: bool, rotate90: bool = False) -> None:
+                 flip: float, balanced: bool, rotate90: bool = False, rotation: float = 0.0,
+                 crop_scale: float = 1.0) -> None:
         self.items = [(str(project.resolve(s.path)), xywh_to_xyxy(s.box), to_index[s.category_id])
                       for s in samples if s.category_id in to_index]
-        self.size, self.margin, self.train, self.flip, self.rotate90 = size, margin, train, flip, rotate90
+        self.size, self.margin, self.train = size, margin, train
+        self.augment = dict(flip=flip, rotate90=rotate90, rotation=rotation, crop_scale=crop_scale)
         by_class: dict[int, list[int]] = {}
         for i, (_, _, label) in enumerate(self.items):
             by_class.setdefault(label, []).append(i)
@@ -93,10 +96,8 @@ class CropDataset(Dataset):
             index = members[int(rng.integers(len(members)))]
         path, box, label = self.items[index]
         piece = crop(read_rgb(path), box, self.margin)
-        if self.train and rng.random() < self.flip:
-            piece = piece[:, ::-1]
-        if self.train and self.rotate90:
-            piece = np.rot90(piece, int(rng.integers(4)))
+        if self.train:
+            piece = augment_crop(piece, rng, **self.augment)
         return torch.from_numpy(to_input(np.ascontiguousarray(piece), self.size)), label
 
 
@@ -116,7 +117,7 @@ class Gesture(Family):
         to_index, _ = self.label_map(catalog.categories(project), start=0)
         return CropDataset(project, self.samples(project, split), spec.data.image_size, spec.data.crop_margin,
                            to_index, train, spec.data.horizontal_flip, spec.data.balanced_sampling,
-                           spec.data.rotate90)
+                           spec.data.rotate90, spec.data.rotation, spec.data.random_crop_scale)
 
     def collate(self, items: list):
         images, labels = zip(*items)

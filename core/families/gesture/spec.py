@@ -20,6 +20,12 @@ class DataSpec:
     horizontal_flip: float = param(0.5, "Probability of flipping a training crop left-right.", min=0.0, max=1.0)
     rotate90: bool = param(False, "Turn each training crop by a random multiple of 90 degrees (for hands seen at any "
                                   "angle, as from above; off when they are always upright).")
+    rotation: float = param(0.0, "Turn each training crop by a random angle of up to this many degrees either way "
+                                 "(the corners filled by reflection; 180: any angle). Replaces rotate90 when set.",
+                            unit="deg", min=0.0, max=180.0)
+    random_crop_scale: float = param(1.0, "Cut each training crop to a random window of at least this fraction of "
+                                          "each side (a detector's box is never exactly the labeled one; 1: off).",
+                                     min=0.3, max=1.0)
     train_split: str = param("train", "Split used for training.")
     val_split: str = param("val", "Split used for evaluation.")
 
