@@ -34,6 +34,19 @@ def crop(image: np.ndarray, box_xyxy: Sequence[float], margin: float = 0.0) -> n
     return image[y1:y2, x1:x2]
 
 
+def random_window(height: int, width: int, min_scale: float, rng: np.random.Generator,
+                  keep_aspect: bool = True) -> tuple[int, int, int, int]:
+    """A training augmentation's window (y, x, h, w) of at least `min_scale` of each side (at least
+    2 px), at a random place: one scale for both sides with `keep_aspect`, else one per side."""
+    if keep_aspect:
+        fh = fw = rng.uniform(min_scale, 1.0)
+    else:
+        fh, fw = rng.uniform(min_scale, 1.0, 2)
+    ch, cw = max(2, int(round(height * fh))), max(2, int(round(width * fw)))
+    y, x = int(rng.integers(0, height - ch + 1)), int(rng.integers(0, width - cw + 1))
+    return y, x, ch, cw
+
+
 def xywh_to_xyxy(box: Sequence[float]) -> tuple[float, float, float, float]:
     x, y, w, h = (float(v) for v in box)
     return x, y, x + w, y + h

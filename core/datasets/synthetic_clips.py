@@ -157,25 +157,21 @@ def new_scene(rng: np.random.Generator, size: int) -> tuple[np.ndarray, "_Mover"
 # absolute error of the decoded frames), more than the moving shape changes from one frame to the
 # next (4-6); a 3D network then never left chance. FFV1 in Matroska decodes to the exact pixels.
 CLIP_SUFFIX = ".mkv"
-_FOURCC_BY_SUFFIX = {".mkv": "FFV1", ".mp4": "mp4v"}
+_LOSSLESS_FOURCC = "FFV1"
 
 
 def write_video(path: str | Path, frames: Sequence[np.ndarray], fps: float = 12.0) -> Path:
-    """BGR frames as a video: `.mkv` lossless (FFV1), `.mp4` mp4v (lossy)."""
+    """BGR frames as a video (`core.video.writer.VideoWriter`, written whole or not at all):
+    `.mkv` lossless (FFV1), `.mp4` mp4v (lossy)."""
+    from core.video.writer import VideoWriter
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    h, w = frames[0].shape[:2]
-    fourcc = _FOURCC_BY_SUFFIX.get(path.suffix.lower())
-    if fourcc is None:
+    suffix = path.suffix.lower()
+    if suffix not in (CLIP_SUFFIX, ".mp4"):
         raise ValueError(f"write_video writes .mkv (lossless) or .mp4, not {path.suffix or 'no suffix'}")
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), float(fps), (w, h))
-    if not writer.isOpened():
-        raise OSError(f"cannot open a video writer for {path}")
-    try:
+    with VideoWriter(path, fps, fourcc=_LOSSLESS_FOURCC if suffix == CLIP_SUFFIX else None) as writer:
         for f in frames:
             writer.write(f)
-    finally:
-        writer.release()
     return path
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from core.datasets.crops import random_window
 from core.errors import DataError
 from core.families.action_recognition import frames as fr
 from core.video.clip_frames import read_frames
@@ -102,10 +103,7 @@ def augment(clip: np.ndarray, data: Any, seed: int) -> np.ndarray:
     if data.horizontal_flip > 0 and rng.random() < data.horizontal_flip:
         clip = clip[:, :, ::-1]
     if data.random_crop_scale < 1.0:
-        h, w = clip.shape[1:3]
-        f = rng.uniform(data.random_crop_scale, 1.0)
-        ch, cw = max(2, int(round(h * f))), max(2, int(round(w * f)))
-        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        y, x, ch, cw = random_window(*clip.shape[1:3], data.random_crop_scale, rng)
         clip = clip[:, y:y + ch, x:x + cw]
     if data.color_jitter > 0:
         j = data.color_jitter

@@ -14,6 +14,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from core.datasets.crops import random_window
+
 
 def augment_crop(piece: np.ndarray, rng: np.random.Generator, flip: float = 0.0, rotate90: bool = False,
                  rotation: float = 0.0, crop_scale: float = 1.0) -> np.ndarray:
@@ -24,10 +26,7 @@ def augment_crop(piece: np.ndarray, rng: np.random.Generator, flip: float = 0.0,
     elif rotate90:
         piece = np.rot90(piece, int(rng.integers(4)))
     if crop_scale < 1.0:
-        h, w = piece.shape[:2]
-        f = rng.uniform(crop_scale, 1.0, 2)
-        ch, cw = max(2, int(round(h * f[0]))), max(2, int(round(w * f[1])))
-        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        y, x, ch, cw = random_window(*piece.shape[:2], crop_scale, rng, keep_aspect=False)
         piece = piece[y:y + ch, x:x + cw]
     return np.ascontiguousarray(piece)
 
