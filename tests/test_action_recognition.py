@@ -135,6 +135,7 @@ def test_a_tiny_2d_training_on_an_epoch_schedule_keeps_a_checkpoint_per_epoch(fa
     logs = " ".join(e["message"] for e in rep.of("log"))
     assert f"3 epochs of {per_epoch} steps = {3 * per_epoch} steps" in logs
     assert "train.lr_steps 5 lie at or past the last epoch (3) and never apply" in logs
+    assert "Starting e2d: 2D ResNet over 4 stacked frames, backbone resnet18 (2d)" in logs, logs[:300]
     lrs = {e["step"]: e["values"]["lr"] for e in rep.of("metric") if e.get("phase") == "train"}
     assert lrs[2 * per_epoch + 1] == pytest.approx(0.001)        # x0.1 from epoch 2 on
     copies = files.epoch_checkpoints(project.run_dir("e2d"))
@@ -152,8 +153,10 @@ def test_a_tiny_2d_training_on_an_epoch_schedule_keeps_a_checkpoint_per_epoch(fa
 def test_a_tiny_3d_training_evaluates_and_writes_the_deepstream_preprocess(family, project):
     spec = tiny_action_spec("3d", steps=4, size=16)
     spec.model.backbone = "mc3_18"                   # the lightest 3D network (r3d_18 builds in the test above)
-    result, _ = _train(project, "r3d", spec)
+    result, rep = _train(project, "r3d", spec)
     assert result.status == "done" and result.step == 4
+    assert any(e["message"].startswith("Starting r3d: 3D video ResNet over 4 frames, backbone mc3_18 (3d)")
+               for e in rep.of("log"))
     out = project.run_dir("r3d") / "eval" / "step-4"
     confusion = json.loads((out / "confusion.json").read_text())
     assert confusion["classes"] == list(sorted(ACTIONS3)) and np.sum(confusion["matrix"]) == len(

@@ -287,7 +287,7 @@ def write_deployment(project, run, family, spec, artifact: Path, precision: str,
     train_samples = len(family.samples(project, spec.data.train_split))
     card = {
         "summary": f"{family.info.title} model of run {run.name}, exported by Studio.",
-        "family": {"name": family.info.name, "title": family.info.title, "model": family.info.model,
+        "family": {"name": family.info.name, "title": family.info.title, "model": family.model_name(spec),
                    "facts": family.describe(spec)},
         "artifact": {"file": artifact.name, "kind": kind, "precision": precision, "size_bytes": artifact.stat().st_size},
         "training": {"run": run.name, "parent_run": run.parent_run, "steps": train.total_steps,

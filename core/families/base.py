@@ -121,6 +121,11 @@ class Family(ABC):
     def describe(self, spec: Any) -> dict[str, str]:
         """A few facts for run tables: {"backbone": ..., "input": ...}."""
 
+    def model_name(self, spec: Any) -> str:
+        """The network this spec builds, in words (a training log's first line, the model card);
+        `info.model` names every network the family can build."""
+        return self.info.model
+
     def resized(self, spec: Any, height: int, width: int) -> Any | None:
         """The spec for inputs of `height` x `width` with the same weights (what `studio evaluate
         --sizes` compares), or None when this family's input size cannot change after training."""
@@ -273,7 +278,7 @@ class Family(ABC):
 
         opset = getattr(getattr(spec, "export", None), "opset", 17)
         return export_graph(self.graph_module(model, spec), self.graph(spec), self.example_inputs(spec), path,
-                            opset=opset, what=self.info.model)
+                            opset=opset, what=self.model_name(spec))
 
     # --- helpers ---------------------------------------------------------------------------
     @staticmethod

@@ -209,7 +209,7 @@ class Trainer:
                               f"({dropped} later events discarded).")
         else:
             facts = ", ".join(f"{k} {v}" for k, v in self.family.describe(self.spec).items())
-            self.reporter.log(f"Starting {self.run.name}: {self.family.info.model}, {facts} on {self.device}.")
+            self.reporter.log(f"Starting {self.run.name}: {self.family.model_name(self.spec)}, {facts} on {self.device}.")
         total = self.tspec.total_steps
         if self.start_step >= total:
             return self._finish()

@@ -29,6 +29,12 @@ INPUT_NAME, OUTPUT_NAME = "input_rgb", "scores"
 class ActionRecognition(Family):
     info = INFO
 
+    def model_name(self, spec) -> str:
+        m = spec.model
+        if m.input_type == "3d":
+            return f"3D video ResNet over {m.rgb_seq_length} frames"
+        return f"2D ResNet over {m.rgb_seq_length} stacked frames"
+
     def describe(self, spec) -> dict[str, str]:
         m, d = spec.model, spec.data
         return {"backbone": f"{m.backbone} ({m.input_type})",
