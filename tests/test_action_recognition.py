@@ -97,6 +97,37 @@ def test_every_network_builds_and_classifies_a_batch(family, input_type, backbon
     assert family.weight_layout(spec).heads == ("net.fc.",)
 
 
+@pytest.mark.parametrize("input_type,backbone", [("2d", "resnet18"), ("3d", "mc3_18")])
+def test_rgb_diff_sees_what_moves_and_not_what_stands_still(family, input_type, backbone):
+    from core.families.action_recognition.spec import ActionRecognitionSpec
+
+    cats = [catalog.Category(id=i, name=n) for i, n in enumerate(ACTIONS3, 1)]
+    rng = np.random.default_rng(0)
+    still_a, still_b = (np.repeat(rng.random((1, 16, 16, 3), dtype=np.float32), 4, axis=0) for _ in range(2))
+    moving = np.stack([np.roll(still_a[0], 3 * t, axis=1) for t in range(4)])
+
+    def scores(model_type, clip):
+        spec = tiny_action_spec(input_type, frames=4, size=16)
+        spec.model.backbone, spec.model.model_type = backbone, model_type
+        torch.manual_seed(0)
+        model = family.build_model(spec, cats).eval()
+        x = clip.transpose(3, 0, 1, 2) if input_type == "3d" else clip.transpose(0, 3, 1, 2).reshape(12, 16, 16)
+        with torch.no_grad():
+            return model(torch.from_numpy(np.ascontiguousarray(x))[None])[0]
+
+    # two different still clips: the same scores over their differences (zero), different over the frames
+    assert torch.allclose(scores("rgb_diff", still_a), scores("rgb_diff", still_b), atol=1e-6)
+    assert not torch.allclose(scores("rgb", still_a), scores("rgb", still_b), atol=1e-3)
+    assert not torch.allclose(scores("rgb_diff", still_a), scores("rgb_diff", moving), atol=1e-3)
+    if input_type == "2d":                                           # 3 differences of 4 frames: 9 channels
+        spec = tiny_action_spec("2d", frames=4, size=16)
+        spec.model.model_type = "rgb_diff"
+        assert family.build_model(spec, cats).net.conv1.in_channels == 9
+        assert family.model_name(spec) == "2D ResNet over the 3 differences of 4 frames, stacked"
+    with pytest.raises(SpecError, match="rgb_diff needs at least 2 frames"):
+        spec_from_dict(ActionRecognitionSpec, {"model": {"model_type": "rgb_diff", "rgb_seq_length": 1}})
+
+
 def test_imagenet_style_weights_inflate_the_first_convolution(family, tmp_path):
     from torchvision.models import resnet18
 
@@ -260,8 +291,9 @@ def test_center_and_conv_metrics_equal_a_direct_computation(family, project, mod
 
 # --- export and the sliding window ---------------------------------------------------------------
 
-@pytest.mark.parametrize("input_type", ["2d", pytest.param("3d", marks=pytest.mark.slow)])
-def test_the_onnx_export_scores_like_pytorch_with_a_dynamic_batch(family, project, tmp_path, input_type):
+@pytest.mark.parametrize("input_type,model_type", [("2d", "rgb"), ("2d", "rgb_diff"),
+                                                    pytest.param("3d", "rgb", marks=pytest.mark.slow)])
+def test_the_onnx_export_scores_like_pytorch_with_a_dynamic_batch(family, project, tmp_path, input_type, model_type):
     import onnx
 
     from core.evaluation.predict import evaluate_runner
@@ -269,7 +301,8 @@ def test_the_onnx_export_scores_like_pytorch_with_a_dynamic_batch(family, projec
     from core.runtime.convert import checkpoint_to_onnx
 
     spec = tiny_action_spec(input_type, steps=2, size=16)
-    result, _ = _train(project, f"x{input_type}", spec)
+    spec.model.model_type = model_type                  # rgb_diff: still T frames in, the differences inside
+    result, _ = _train(project, f"x{input_type}{model_type}", spec)
     onnx_path = tmp_path / f"{input_type}.onnx"
     checkpoint_to_onnx(result.checkpoint, onnx_path)
     shape = [d.dim_param or d.dim_value for d in onnx.load(str(onnx_path)).graph.input[0].type.tensor_type.shape.dim]

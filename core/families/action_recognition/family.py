@@ -31,9 +31,12 @@ class ActionRecognition(Family):
 
     def model_name(self, spec) -> str:
         m = spec.model
+        over = f"the {m.rgb_seq_length - 1} differences of {m.rgb_seq_length} frames" if m.model_type == "rgb_diff" \
+            else f"{m.rgb_seq_length} frames"
         if m.input_type == "3d":
-            return f"3D video ResNet over {m.rgb_seq_length} frames"
-        return f"2D ResNet over {m.rgb_seq_length} stacked frames"
+            return f"3D video ResNet over {over}"
+        return f"2D ResNet over {over}, stacked" if m.model_type == "rgb_diff" else \
+            f"2D ResNet over {m.rgb_seq_length} stacked frames"
 
     def describe(self, spec) -> dict[str, str]:
         m, d = spec.model, spec.data
@@ -95,7 +98,7 @@ class ActionRecognition(Family):
         """2D: ImageNet-style RGB weights of the first convolution repeated over the T frames
         (scaled by 1/T). Any family file: the classifier's class count checked against
         `model.rgb_pretrained_num_classes` when that is set."""
-        from core.families.action_recognition.model import inflate_conv1
+        from core.families.action_recognition.model import inflate_conv1, network_frames
 
         notes = []
         expected = spec.model.rgb_pretrained_num_classes
@@ -107,7 +110,7 @@ class ActionRecognition(Family):
         key = "net.conv1.weight"
         if spec.model.input_type == "2d" and key in state and key in own:
             w, target = state[key], own[key]
-            frames = spec.model.rgb_seq_length
+            frames = network_frames(spec.model)
             if w.ndim == 4 and w.shape[1] == 3 and target.shape[1] == 3 * frames and w.shape[0] == target.shape[0] \
                     and w.shape[2:] == target.shape[2:]:
                 state = {**state, key: inflate_conv1(w, frames)}

@@ -4,8 +4,10 @@ one built with `weights=None` (nothing is downloaded).
 
 `ActionNet` wraps the network with its input normalization, so training, evaluation and the
 exported graph all take float RGB in [0, 1]: (N, 3, T, H, W) for 3D, (N, 3*T, H, W) for 2D
-(frame after frame, each R, G, B). Its state dict keys are the network's under `net.`; the
-classifier is `net.fc` (re-initialized when the class set changes).
+(frame after frame, each R, G, B). With `difference` (`model_type: rgb_diff`) it feeds the network
+the T-1 differences of consecutive normalized frames instead (`network_frames`), so the input
+stays T frames. Its state dict keys are the network's under `net.`; the classifier is `net.fc`
+(re-initialized when the class set changes).
 
 `inflate_conv1(weight, frames)`: ImageNet-style first-convolution weights (out, 3, k, k) as the
 2D network's (out, 3*T, k, k): repeated over the T frames and scaled by 1/T, so a clip of T
@@ -22,10 +24,15 @@ IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 KINETICS_MEAN, KINETICS_STD = (0.43216, 0.394666, 0.37645), (0.22803, 0.22145, 0.216989)  # torchvision's video
 
 
+def network_frames(model_spec) -> int:
+    """How many frames the network's layers see: T, or the T-1 differences of `rgb_diff`."""
+    return model_spec.rgb_seq_length - (1 if model_spec.model_type == "rgb_diff" else 0)
+
+
 class ActionNet(nn.Module):
-    def __init__(self, net: nn.Module, input_type: str, frames: int) -> None:
+    def __init__(self, net: nn.Module, input_type: str, frames: int, difference: bool = False) -> None:
         super().__init__()
-        self.net, self.input_type, self.frames = net, input_type, frames
+        self.net, self.input_type, self.frames, self.difference = net, input_type, frames, difference
         mean, std = (KINETICS_MEAN, KINETICS_STD) if input_type == "3d" else (IMAGENET_MEAN, IMAGENET_STD)
         shape = (1, 3, 1, 1, 1) if input_type == "3d" else (1, 1, 3, 1, 1)
         self.register_buffer("mean", torch.tensor(mean).view(shape), persistent=False)
@@ -33,10 +40,13 @@ class ActionNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.input_type == "3d":
-            return self.net((x - self.mean) / self.std)
+            x = (x - self.mean) / self.std
+            return self.net(x[:, :, 1:] - x[:, :, :-1] if self.difference else x)
         n, c, h, w = x.shape
-        x = ((x.view(n, c // 3, 3, h, w) - self.mean) / self.std).view(n, c, h, w)
-        return self.net(x)
+        x = (x.view(n, c // 3, 3, h, w) - self.mean) / self.std
+        if self.difference:
+            x = x[:, 1:] - x[:, :-1]
+        return self.net(x.reshape(n, -1, h, w))
 
 
 def _head(in_features: int, num_classes: int, dropout: float) -> nn.Module:
@@ -70,12 +80,12 @@ def build_3d(backbone: str, num_classes: int, dropout: float = 0.0) -> nn.Module
 
 
 def build_model(model_spec, num_classes: int) -> ActionNet:
-    frames = model_spec.rgb_seq_length
     if model_spec.input_type == "3d":
         net = build_3d(model_spec.backbone, num_classes, model_spec.dropout)
     else:
-        net = build_2d(model_spec.backbone, num_classes, frames, model_spec.dropout)
-    return ActionNet(net, model_spec.input_type, frames)
+        net = build_2d(model_spec.backbone, num_classes, network_frames(model_spec), model_spec.dropout)
+    return ActionNet(net, model_spec.input_type, model_spec.rgb_seq_length,
+                     difference=model_spec.model_type == "rgb_diff")
 
 
 def inflate_conv1(weight: torch.Tensor, frames: int) -> torch.Tensor:

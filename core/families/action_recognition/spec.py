@@ -10,6 +10,7 @@ from core.specs.base import param
 from core.specs.sections import ExportSpec, TrainSpec
 
 INPUT_TYPES = ("2d", "3d")
+MODEL_TYPES = ("rgb", "rgb_diff")
 BACKBONES_2D = ("resnet18", "resnet34")
 BACKBONES_3D = ("resnet18", "resnet34", "r3d_18", "mc3_18", "r2plus1d_18")   # resnet18/34 in 3D: r3d
 BACKBONES = ("resnet18", "resnet34", "r3d_18", "mc3_18", "r2plus1d_18")
@@ -67,7 +68,10 @@ class ActionDataSpec:
 
 @dataclass
 class ActionModelSpec:
-    model_type: str = param("rgb", "Input stream (only RGB frames in this version).", choices=("rgb",))
+    model_type: str = param("rgb", "Input stream: rgb (the frames), or rgb_diff (the network sees the T-1 "
+                                   "differences between consecutive frames of the window, computed inside the "
+                                   "graph, so the input stays T RGB frames; what stands still cancels out, as in "
+                                   "TSN's RGB difference).", choices=MODEL_TYPES)
     input_type: str = param("2d", "2d: a ResNet over the frames stacked as 3*T channels; 3d: a 3D ResNet over "
                                   "(3, T, H, W).", choices=INPUT_TYPES)
     backbone: str = param("resnet18", "Network: resnet18/34 (2D, or r3d in 3D), or torchvision's r3d_18, mc3_18, "
@@ -82,6 +86,9 @@ class ActionModelSpec:
     dropout: float = param(0.0, "Dropout before the classifier.", min=0.0, max=0.9, advanced=True)
 
     def check(self) -> list[str]:
+        if self.model_type == "rgb_diff" and self.rgb_seq_length < 2:
+            return [f"model.model_type rgb_diff needs at least 2 frames (rgb_seq_length is {self.rgb_seq_length}): "
+                    f"it sees the differences between consecutive ones"]
         if self.input_type == "2d" and self.backbone not in BACKBONES_2D:
             return [f"model.backbone {self.backbone} is a 3D network: with input_type 2d choose "
                     f"{' or '.join(BACKBONES_2D)}, or set input_type to 3d"]
