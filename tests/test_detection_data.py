@@ -55,6 +55,51 @@ def test_gestures_differ_by_their_extended_fingers():
     assert areas["thumb"] > areas["fist"]
 
 
+def test_occlusion_hides_part_of_a_hand_but_never_its_gesture():
+    from core.datasets.synthetic_hands import MIN_VISIBLE_DIGITS
+
+    rng = np.random.default_rng(5)
+    hands = [h for _ in range(60) for h in render_hands(rng, 128)[1]]
+    assert any(h.occluded > 0.1 for h in hands)                      # hands are still partly hidden ...
+    assert max(h.digits_hidden for h in hands) <= 1 - MIN_VISIBLE_DIGITS + 1e-9   # ... but not their fingers
+    assert any(h.digits_hidden > 0 for h in hands)
+
+
+def test_hands_face_the_camera_upright_unless_told_otherwise():
+    import math
+
+    from core.datasets.synthetic_hands import TILT
+
+    upright = [h.angle for k in range(30) for h in render_hands(np.random.default_rng(k), 96)[1]]
+    assert max(abs(a) for a in upright) <= TILT and min(upright) < -TILT / 2 and max(upright) > TILT / 2
+    turned = [h.angle for k in range(30) for h in render_hands(np.random.default_rng(k), 96, tilt=math.pi)[1]]
+    assert max(abs(a) for a in turned) > 2 * TILT
+
+
+@pytest.mark.parametrize("gesture,fingers,touching", [("one", 1, False), ("two", 2, False), ("three", 3, True),
+                                                      ("palm", 4, True)])
+def test_touching_fingers_stay_apart(gesture, fingers, touching):
+    """Across the extended fingers (an upright hand, a row above the palm) the skin breaks into one
+    run per finger; where fingers touch, the creases between them (painted darker, as the shadow
+    between real fingers) are what parts them."""
+    from core.datasets.synthetic_hands import _paint_hand, hand_shape
+
+    def runs(lit):
+        return int(lit[0]) + int(np.count_nonzero(lit[1:] & ~lit[:-1]))
+
+    rng = np.random.default_rng(0)
+    shape = hand_shape((96, 96), gesture, (48, 60), 18, 0.0, False, rng)
+    row = 60 - int(0.5 * 18) - 6                                      # 6 px above the palm's top edge
+    cols = slice(48 - 9, 48 + 9)                                      # over the palm's width: not the thumb
+    assert runs((shape.mask & ~shape.outlines())[row, cols]) == fingers
+    rim_only = shape.mask & ~(shape.outlines() & ~shape.creases)
+    assert (runs(rim_only[row, cols]) < fingers) == touching
+    canvas = np.zeros((96, 96, 3), np.float32)
+    _paint_hand(canvas, shape, rng)
+    dark, inner = shape.outlines(), shape.mask & ~shape.outlines()
+    assert canvas[dark].mean() < 0.85 * canvas[inner].mean()
+
+
 def test_the_sample_hands_import_with_their_gestures(tmp_path):
     with Project.create(tmp_path / "p", "detection") as project:
         result = import_sample_hands(project, num_images=12, size=96, seed=1)

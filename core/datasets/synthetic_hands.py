@@ -10,11 +10,13 @@ extended is the hand's *gesture*, one of `GESTURES`:
     palm   all five, spread (open palm) thumb  only the thumb (thumbs up)
 
 Hands vary in skin tone (a palette from very light to very dark, jittered, shaded along the
-hand), size, rotation (any angle) and side (left or right hand); several per image, painted over
+hand), size, rotation (up to `TILT` either way from upright, as hands showing a gesture to a
+camera are) and side (left or right hand); several per image, painted over
 a cluttered background (`core.datasets.synthetic`'s gradients, blobs and lines, plus random
 textured shapes), and partly occluded by later hands and by foreground shapes (each hand keeps
-at least `MIN_VISIBLE_FRACTION` of its pixels). Every box is exact: the extent of the hand's
-*visible* pixels.
+at least `MIN_VISIBLE_FRACTION` of its pixels, and `MIN_VISIBLE_DIGITS` of its fingers, knuckles
+and thumb, so its gesture stays visible). Touching fingers are kept apart by darker creases, as the
+shadow between real fingers does. Every box is exact: the extent of the hand's *visible* pixels.
 
 Where the gesture lives: each hand's annotation carries ``{"gesture": NAME}`` in its
 attributes — in the COCO file written here as the annotation's ``"attributes"`` object (CVAT's
@@ -55,7 +57,10 @@ _EXTENDED = {
 # skin tones (RGB), very light to very dark
 SKIN_TONES = ((255, 224, 196), (241, 194, 160), (234, 192, 134), (224, 172, 105), (198, 134, 66),
               (161, 102, 54), (141, 85, 36), (110, 66, 34), (92, 51, 23), (70, 40, 22))
+TILT = math.radians(40)      # hands face the camera upright, turned at most this far either way (as a hand
+                             # showing a gesture is; a thumb up stays up)
 MIN_VISIBLE_FRACTION = 0.6   # a hand keeps at least this much of itself in view
+MIN_VISIBLE_DIGITS = 0.85    # ... and this much of its fingers, knuckles and thumb: the gesture stays visible
 _MIN_VISIBLE_PIXELS = 40
 GESTURE_KEY = "gesture"      # the annotation attribute holding the gesture name
 
@@ -66,6 +71,8 @@ class Hand:
     box: tuple[float, float, float, float]   # x, y, w, h of the visible pixels
     mask: np.ndarray                         # bool (H, W): visible pixels
     occluded: float                          # fraction of the hand hidden
+    digits_hidden: float = 0.0               # fraction of its fingers, knuckles and thumb hidden
+    angle: float = 0.0                       # radians from upright, counter-clockwise
 
 
 # ---------------------------------------------------------------------------- geometry
@@ -83,12 +90,27 @@ def _capsule(mask: np.ndarray, a: np.ndarray, b: np.ndarray, width: float) -> No
         cv2.circle(mask, tuple(int(round(v)) for v in p), max(1, int(round(width / 2))), 1, -1)
 
 
-def hand_mask(size: tuple[int, int], gesture: str, center: tuple[float, float], palm: float, angle: float,
-              mirror: bool, rng: np.random.Generator) -> np.ndarray:
-    """The full (unoccluded) mask of one hand: palm width `palm` px, pointing up when `angle` is 0
-    (radians, counter-clockwise on screen), a right hand unless `mirror`."""
+@dataclass
+class HandShape:
+    """One hand's pixels: `mask` all of it, `digits` the fingers, knuckles and thumb (what tells
+    the gesture), `creases` the skin where one part meets another (drawn darker, so touching
+    fingers stay apart, as the shadow between real fingers keeps them)."""
+
+    mask: np.ndarray      # bool (H, W)
+    digits: np.ndarray    # bool (H, W)
+    creases: np.ndarray   # bool (H, W)
+
+    def outlines(self) -> np.ndarray:
+        """The pixels painted darker: the hand's rim and its creases."""
+        inner = cv2.erode(self.mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        return (self.mask & ~inner) | self.creases
+
+
+def hand_shape(size: tuple[int, int], gesture: str, center: tuple[float, float], palm: float, angle: float,
+               mirror: bool, rng: np.random.Generator) -> HandShape:
+    """The full (unoccluded) shape of one hand: palm width `palm` px, pointing up when `angle` is
+    0 (radians, counter-clockwise on screen), a right hand unless `mirror`."""
     h, w = size
-    mask = np.zeros((h, w), np.uint8)
     r = _rot(-angle)
     sx = -1.0 if mirror else 1.0
 
@@ -96,41 +118,64 @@ def hand_mask(size: tuple[int, int], gesture: str, center: tuple[float, float], 
         v = r @ np.array([sx * x * palm, -y * palm])
         return np.array(center) + v
 
+    def layer() -> np.ndarray:
+        return np.zeros((h, w), np.uint8)
+
     # palm: a rounded quadrilateral, a bit taller than wide; the wrist below it
+    body = layer()
     outline = [(-0.5, -0.45), (0.5, -0.45), (0.52, 0.35), (0.4, 0.55), (-0.4, 0.55), (-0.52, 0.3)]
-    cv2.fillPoly(mask, [np.round(np.array([px(x, y) for x, y in outline])).astype(np.int32)], 1)
+    cv2.fillPoly(body, [np.round(np.array([px(x, y) for x, y in outline])).astype(np.int32)], 1)
     wrist = [(-0.34, -0.45), (0.34, -0.45), (0.3, -0.95), (-0.3, -0.95)]
-    cv2.fillPoly(mask, [np.round(np.array([px(x, y) for x, y in wrist])).astype(np.int32)], 1)
+    cv2.fillPoly(body, [np.round(np.array([px(x, y) for x, y in wrist])).astype(np.int32)], 1)
     extended = _EXTENDED[gesture]
     jitter = lambda s: float(rng.uniform(-s, s))  # noqa: E731
-    # fingers: index, middle, ring, pinky along the palm's top edge
+    digits: list[np.ndarray] = []
+    # fingers: index, middle, ring, pinky along the palm's top edge, a little narrower than their
+    # share of it; extended ones fan out (as a hand holding up fingers does), curled ones are knuckles
     bases = (-0.33, -0.11, 0.11, 0.32)
     lengths = (0.95, 1.05, 0.95, 0.72)
-    spread = (-0.16, -0.03, 0.08, 0.2) if gesture == "palm" else (
-        (-0.2, 0.2, 0.1, 0.2) if gesture == "two" else (-0.07, 0.0, 0.07, 0.12))
-    fw = 0.21 + jitter(0.02)
+    spread = {"palm": (-0.3, -0.1, 0.1, 0.3), "two": (-0.22, 0.22, 0.1, 0.2),
+              "three": (-0.2, 0.0, 0.2, 0.2)}.get(gesture, (-0.07, 0.0, 0.07, 0.12))
+    fw = 0.19 + jitter(0.02)
     for k in range(4):
+        finger = layer()
         base = (bases[k], 0.5)
         if extended[k + 1]:
             t = spread[k] + jitter(0.05)
             length = lengths[k] * (1 + jitter(0.08))
             tip = (base[0] + math.sin(t) * length, base[1] + math.cos(t) * length)
-            _capsule(mask, px(*base), px(*tip), fw * palm)
+            _capsule(finger, px(*base), px(*tip), fw * palm)
         else:   # curled: a knuckle bump
-            _capsule(mask, px(base[0], 0.52), px(base[0], 0.6), fw * palm)
+            _capsule(finger, px(base[0], 0.52), px(base[0], 0.6), fw * palm)
+        digits.append(finger)
     # thumb: out to the side (the right hand's thumb is on the left, x < 0), or folded across the palm
+    thumb = layer()
     tw = 0.25 * palm
     tb = (-0.45, 0.05)
     if extended[0]:
-        t = (-1.05 if gesture == "palm" else -0.25) + jitter(0.12)
-        length = 0.7 * (1 + jitter(0.08))
+        t = (-1.05 if gesture == "palm" else -0.35) + jitter(0.12)
+        length = (0.7 if gesture == "palm" else 0.85) * (1 + jitter(0.08))
         mid = (tb[0] + math.sin(t) * length * 0.5, tb[1] + math.cos(t) * length * 0.5)
         tip = (tb[0] + math.sin(t) * length, tb[1] + math.cos(t) * length)
-        _capsule(mask, px(*tb), px(*mid), tw)
-        _capsule(mask, px(*mid), px(*tip), tw * 0.9)
+        _capsule(thumb, px(*tb), px(*mid), tw)
+        _capsule(thumb, px(*mid), px(*tip), tw * 0.9)
     else:
-        _capsule(mask, px(*tb), px(0.05, 0.2), tw)
-    return mask.astype(bool)
+        _capsule(thumb, px(*tb), px(0.05, 0.2), tw)
+    digits.append(thumb)
+    parts = [body.astype(bool)] + [d.astype(bool) for d in digits]
+    mask = np.logical_or.reduce(parts)
+    creases = np.zeros((h, w), bool)
+    kernel = np.ones((3, 3), np.uint8)
+    for k, part in enumerate(parts[1:], start=1):     # the skin just beside each digit, on another part
+        others = np.logical_or.reduce([p for j, p in enumerate(parts) if j != k])
+        creases |= cv2.dilate(part.astype(np.uint8), kernel).astype(bool) & others & ~part
+    return HandShape(mask, np.logical_or.reduce(parts[1:]) & ~parts[0], creases & mask)
+
+
+def hand_mask(size: tuple[int, int], gesture: str, center: tuple[float, float], palm: float, angle: float,
+              mirror: bool, rng: np.random.Generator) -> np.ndarray:
+    """The full (unoccluded) mask of one hand (`hand_shape`'s)."""
+    return hand_shape(size, gesture, center, palm, angle, mirror, rng).mask
 
 
 # ---------------------------------------------------------------------------- painting
@@ -141,8 +186,9 @@ def _skin(rng: np.random.Generator) -> np.ndarray:
     return rgb[::-1].copy()   # BGR
 
 
-def _paint_hand(canvas: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> None:
-    """Skin with shading across the hand, a darker rim and a little noise."""
+def _paint_hand(canvas: np.ndarray, shape: HandShape, rng: np.random.Generator) -> None:
+    """Skin with shading across the hand, a darker rim and creases, and a little noise."""
+    mask = shape.mask
     ys, xs = np.nonzero(mask)
     color = _skin(rng)
     theta = rng.uniform(0, 2 * math.pi)
@@ -152,8 +198,7 @@ def _paint_hand(canvas: np.ndarray, mask: np.ndarray, rng: np.random.Generator) 
     shade = 1.0 - 0.3 * np.clip(g, 0, 1)[:, None]
     pixels = color[None, :] * shade + rng.normal(0, 5, (len(xs), 3))
     canvas[ys, xs] = pixels
-    rim = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    canvas[rim] *= 0.75
+    canvas[shape.outlines()] *= 0.75
 
 
 def _clutter_shape(rng: np.random.Generator, size: tuple[int, int], scale: float) -> np.ndarray:
@@ -179,8 +224,9 @@ def _paint_shape(canvas: np.ndarray, mask: np.ndarray, rng: np.random.Generator)
 
 
 def render_hands(rng: np.random.Generator, size: int = 128, min_hands: int = 1, max_hands: int = 4,
-                 occluders: int = 2) -> tuple[np.ndarray, list[Hand]]:
-    """One scene (uint8 BGR, size x size) and its hands, in painting order."""
+                 occluders: int = 2, tilt: float = TILT) -> tuple[np.ndarray, list[Hand]]:
+    """One scene (uint8 BGR, size x size) and its hands, in painting order; each hand turned from
+    upright by a random angle within +-`tilt` radians (pi: any angle)."""
     if size < 32:
         raise ValueError(f"size must be >= 32, got {size}")
     shape = (size, size)
@@ -195,22 +241,24 @@ def render_hands(rng: np.random.Generator, size: int = 128, min_hands: int = 1, 
             palm = float(rng.uniform(0.075, 0.15)) * size
             margin = palm * 0.8
             center = (float(rng.uniform(margin, size - margin)), float(rng.uniform(margin, size - margin)))
-            full = hand_mask(shape, gesture, center, palm, float(rng.uniform(0, 2 * math.pi)), bool(rng.random() < 0.5),
-                             rng)
+            angle = float(rng.uniform(-tilt, tilt))
+            hand = hand_shape(shape, gesture, center, palm, angle, bool(rng.random() < 0.5), rng)
+            full = hand.mask
             if full.sum() < _MIN_VISIBLE_PIXELS:
                 continue
-            if all((p["visible"] & ~full).sum() >= MIN_VISIBLE_FRACTION * p["full"].sum() for p in placed):
+            if all(_still_shows(p, full) for p in placed):
                 break
         else:
             continue
-        _paint_hand(canvas, full, rng)
+        _paint_hand(canvas, hand, rng)
         for p in placed:
             p["visible"] &= ~full
-        placed.append({"gesture": gesture, "full": full, "visible": full.copy()})
+        placed.append({"gesture": gesture, "full": full, "visible": full.copy(), "digits": hand.digits,
+                       "angle": angle})
     for _ in range(int(rng.integers(0, occluders + 1))):   # foreground shapes, partly over hands
         for _attempt in range(10):
             m = _clutter_shape(rng, shape, size * 0.1)
-            if all((p["visible"] & ~m).sum() >= MIN_VISIBLE_FRACTION * p["full"].sum() for p in placed):
+            if all(_still_shows(p, m) for p in placed):
                 break
         else:
             continue
@@ -224,8 +272,18 @@ def render_hands(rng: np.random.Generator, size: int = 128, min_hands: int = 1, 
         vis = p["visible"]
         if vis.sum() < _MIN_VISIBLE_PIXELS:
             continue
-        hands.append(Hand(p["gesture"], _box(vis), vis, 1.0 - float(vis.sum()) / float(p["full"].sum())))
+        hands.append(Hand(p["gesture"], _box(vis), vis, 1.0 - float(vis.sum()) / float(p["full"].sum()),
+                          1.0 - float((vis & p["digits"]).sum()) / max(1.0, float(p["digits"].sum())), p["angle"]))
     return image, hands
+
+
+def _still_shows(placed: dict, cover: np.ndarray) -> bool:
+    """Whether a placed hand, with `cover` painted over it, keeps `MIN_VISIBLE_FRACTION` of itself
+    and `MIN_VISIBLE_DIGITS` of its fingers, knuckles and thumb in view (its gesture stays visible)."""
+    visible = placed["visible"] & ~cover
+    digits = placed["digits"]
+    return (visible.sum() >= MIN_VISIBLE_FRACTION * placed["full"].sum()
+            and (visible & digits).sum() >= MIN_VISIBLE_DIGITS * digits.sum())
 
 
 def _box(mask: np.ndarray) -> tuple[float, float, float, float]:
@@ -313,7 +371,7 @@ def generate_hands_video(path: str | Path, num_frames: int = 48, size: int = 128
         palm = float(rng.uniform(0.09, 0.14)) * size
         movers.append({"gesture": GESTURES[int(rng.integers(0, len(GESTURES)))], "palm": palm,
                        "pos": rng.uniform(palm, size - palm, 2), "vel": rng.uniform(-1, 1, 2) * size / 96.0,
-                       "angle": float(rng.uniform(0, 2 * math.pi)), "spin": float(rng.uniform(-0.06, 0.06)),
+                       "angle": float(rng.uniform(-TILT, TILT)), "spin": float(rng.uniform(-0.06, 0.06)),
                        "mirror": bool(rng.random() < 0.5), "seed": int(rng.integers(0, 2**31))})
     writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), float(fps), (size, size))
     if not writer.isOpened():
@@ -323,15 +381,18 @@ def generate_hands_video(path: str | Path, num_frames: int = 48, size: int = 128
             frame = background.copy()
             for m in movers:
                 local = np.random.default_rng(m["seed"])     # the same fingers and skin in every frame
-                mask = hand_mask((size, size), m["gesture"], tuple(m["pos"]), m["palm"], m["angle"], m["mirror"],
-                                 local)
-                _paint_hand(frame, mask, local)
+                hand = hand_shape((size, size), m["gesture"], tuple(m["pos"]), m["palm"], m["angle"], m["mirror"],
+                                  local)
+                _paint_hand(frame, hand, local)
                 m["pos"] += m["vel"]
                 for k in range(2):
                     if not m["palm"] <= m["pos"][k] <= size - m["palm"]:
                         m["vel"][k] = -m["vel"][k]
                         m["pos"][k] = np.clip(m["pos"][k], m["palm"], size - m["palm"])
                 m["angle"] += m["spin"]
+                if abs(m["angle"]) > TILT:                    # turning back, as a hand waving does
+                    m["spin"] = -m["spin"]
+                    m["angle"] = float(np.clip(m["angle"], -TILT, TILT))
             frame += rng.normal(0, 2.0, frame.shape)
             writer.write(np.clip(frame, 0, 255).astype(np.uint8))
     finally:
