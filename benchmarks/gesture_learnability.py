@@ -4,7 +4,8 @@ split 80/20 by scene, and the family's classifier trained by a plain loop (AdamW
 one-cycle or warmup + MultiStep), printing held-out accuracy per epoch.
 
     python -m benchmarks.gesture_learnability --scenes 800 --epochs 12 --opt adamw --lr 0.002
-    python -m benchmarks.gesture_learnability --scenes 2400 --size 48 --epochs 8 --rotation 180 --crop-scale 0.85
+    python -m benchmarks.gesture_learnability --scenes 2400 --size 48 --epochs 8            # upright hands
+    python -m benchmarks.gesture_learnability --scenes 2400 --size 48 --epochs 8 --tilt 180 --rot   # any angle
 
 The README's gesture numbers come from here (2-core AMD EPYC, NT=2).
 """
@@ -19,16 +20,16 @@ import torch
 import torch.nn.functional as F
 
 from core.datasets.crops import crop, xywh_to_xyxy
-from core.datasets.synthetic_hands import GESTURES, render_hands
+from core.datasets.synthetic_hands import GESTURES, TILT, render_hands
 from core.families.gesture.augment import augment_crop
 from core.families.gesture.family import Classifier, to_input
 
 
-def crops(scenes: int, size: int, margin: float, seed: int):
+def crops(scenes: int, size: int, margin: float, seed: int, tilt: float = TILT):
     rng = np.random.default_rng(seed)
     out, labels, scene_of, occluded = [], [], [], []
     for k in range(scenes):
-        image, hands = render_hands(rng, size)
+        image, hands = render_hands(rng, size, tilt=tilt)
         rgb = image[..., ::-1]
         for hand in hands:
             out.append(np.ascontiguousarray(crop(rgb, xywh_to_xyxy(hand.box), margin)))
@@ -55,11 +56,13 @@ def main() -> None:
     ap.add_argument("--crop-scale", type=float, default=1.0,
                     help="augment with a random window of at least this fraction of each side")
     ap.add_argument("--init", default="", help="a detection checkpoint whose ResNet body starts the classifier")
+    ap.add_argument("--tilt", type=float, default=float(np.degrees(TILT)),
+                    help="hands turned up to this many degrees from upright (180: any angle)")
     a = ap.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(int(os.environ.get("NT", "2")))
     t0 = time.time()
-    pieces, labels, scene_of, occluded = crops(a.scenes, a.scene_size, a.margin, seed=11)
+    pieces, labels, scene_of, occluded = crops(a.scenes, a.scene_size, a.margin, seed=11, tilt=np.radians(a.tilt))
     x = np.stack([to_input(p, a.size) for p in pieces])
     val = scene_of >= int(0.8 * a.scenes)
     xtr, ytr, xva, yva = x[~val], labels[~val], x[val], labels[val]

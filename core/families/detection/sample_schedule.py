@@ -8,10 +8,11 @@ from typing import Any
 
 from core.families.instance_segmentation.sample_schedule import Schedule, apply_schedule
 
-# 1,200 steps reached bbox AP 0.569 in 7.4 minutes; 1,600 spend the rest of the 10-minute budget.
-SAMPLE_SCHEDULE = Schedule(total_steps=1600, batch_size=4, warmup_steps=100, init_learning_rate=0.02,
-                           learning_rate_steps=(1200, 1450), learning_rate_decay_levels=(0.1, 0.01),
-                           checkpoint_interval=100, num_steps_per_eval=800)
+# On the upright hands of 800 images, 1,600 steps reached bbox AP 0.732 in 430 s end to end on a
+# 2-core EPYC (AP 0.547 at step 800, before the rate decays); 1,200 leave room on slower hosts.
+SAMPLE_SCHEDULE = Schedule(total_steps=1200, batch_size=4, warmup_steps=100, init_learning_rate=0.02,
+                           learning_rate_steps=(900, 1100), learning_rate_decay_levels=(0.1, 0.01),
+                           checkpoint_interval=100, num_steps_per_eval=600)
 
 
 def sample_schedule(spec: Any) -> Any:
