@@ -1,4 +1,5 @@
-"""Micro benchmarks of the data and drawing code: each returns one `compare(...)` record."""
+"""Micro benchmarks of the data and drawing code: each returns one `compare(...)` record (or a
+list of records)."""
 from __future__ import annotations
 
 import tempfile
@@ -7,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.bench.timing import compare
+from core.bench.timing import compare, record
 
 
 def overlay_vectorized_vs_loop() -> dict:
@@ -70,4 +71,62 @@ def thumbnail_reduced_vs_full() -> dict:
                    reduced, repeats=20)
 
 
-CASES = (overlay_vectorized_vs_loop, mask_decode_batch_vs_single, thumbnail_reduced_vs_full)
+def clip_windows_from_video_vs_extracted_frames() -> list[dict]:
+    """Why an action import reads clip frames on the fly instead of extracting them: one HMDB-sized
+    clip (320x240, 150 frames, MPEG-4 part 2 as HMDB's .avi), read as training windows of 8 and 32
+    consecutive frames at random starts through the one clip reader (`read_frames`) from the video
+    against from its frames extracted as PNGs (`<clip>/rgb/000001.png`, TAO's layout); and what
+    extraction costs at import (decode + PNG encode of every frame, against the frame count the
+    importer reads) and on disk."""
+    from core.video.clip_frames import count_frames, read_frames
+
+    rng = np.random.default_rng(3)
+    folder = Path(tempfile.mkdtemp(prefix="studio-bench-clip-"))
+    video, frames_dir = folder / "clip.mp4", folder / "clip" / "rgb"
+    w, h, n = 320, 240, 150
+    scene = cv2.GaussianBlur(rng.integers(0, 255, (h, w + n, 3), dtype=np.uint8), (0, 0), 3)
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (w, h))
+    for i in range(n):              # a camera panning over texture, a moving object, sensor noise
+        frame = scene[:, i:i + w].astype(np.int16) + rng.normal(0, 3, (h, w, 3)).astype(np.int16)
+        frame = np.clip(frame, 0, 255).astype(np.uint8)
+        cv2.circle(frame, (20 + i * 2 % (w - 40), 60 + int(40 * np.sin(i / 9))), 18, (40, 200, 220), -1)
+        writer.write(frame)
+    writer.release()
+
+    def extract():
+        frames_dir.mkdir(parents=True, exist_ok=True)
+        cap = cv2.VideoCapture(str(video))
+        k = 0
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            k += 1
+            cv2.imwrite(str(frames_dir / f"{k:06d}.png"), frame)
+        cap.release()
+
+    results = [compare("action import of a 150-frame 320x240 clip", "extract every frame to PNG", extract,
+                       "count its frames (read on the fly)", lambda: count_frames(video), repeats=3, warmup=1)]
+    png_bytes = sum(f.stat().st_size for f in frames_dir.iterdir())
+    results.append(record("disk held by a 150-frame 320x240 clip", "extracted PNG frames", png_bytes / 1e6,
+                          "the video (read on the fly)", video.stat().st_size / 1e6, "MB",
+                          png_bytes / max(1, video.stat().st_size)))
+    for t in (8, 32):
+        starts = [int(s) for s in rng.integers(0, n - t, 12)]
+        windows = iter(range(10**9))
+
+        def window(source):
+            start = starts[next(windows) % len(starts)]
+            return read_frames(source, range(start, start + t))
+
+        results.append(compare(f"a training window of {t} frames of that clip", "from extracted PNG frames",
+                               lambda: window(frames_dir), "decoded from the video (seek + decode)",
+                               lambda: window(video), repeats=12))
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
+CASES = (overlay_vectorized_vs_loop, mask_decode_batch_vs_single, thumbnail_reduced_vs_full,
+         clip_windows_from_video_vs_extracted_frames)
