@@ -78,6 +78,24 @@ def test_spec_fields_and_checks():
         spec_from_dict(ActionRecognitionSpec, {"model": {"input_type": "2d", "backbone": "r3d_18"}})
     with pytest.raises(SpecError, match="lr_steps are epochs: set train.epochs"):
         spec_from_dict(ActionRecognitionSpec, {"train": {"lr_steps": [3]}})
+    # an epoch schedule derives total_steps when the run starts: a warmup longer than the spec's
+    # total_steps is no error then (the demo's spec, shown in the Train page's form, had one)
+    epochs = spec_from_dict(ActionRecognitionSpec, {"train": {"epochs": 8, "total_steps": 300, "warmup_steps": 378}})
+    assert epochs.train.check() == []
+    with pytest.raises(SpecError, match=r"warmup_steps \(378\) must not exceed train.total_steps \(300\)"):
+        spec_from_dict(ActionRecognitionSpec, {"train": {"total_steps": 300, "warmup_steps": 378}})
+
+
+def test_an_epoch_schedule_says_when_the_warmup_outlasts_the_run():
+    from core.families.action_recognition.schedule import steps_from_epochs
+    from core.families.action_recognition.spec import ActionRecognitionSpec
+
+    spec = spec_from_dict(ActionRecognitionSpec, {"train": {"epochs": 2, "warmup_steps": 50}})
+    resolved, said = steps_from_epochs(spec.train, 10)
+    assert resolved.total_steps == 20 and resolved.warmup_steps == 20
+    assert any("warmup_steps (50) is longer than the run" in line for line in said)
+    _, fits = steps_from_epochs(spec.train, 40)
+    assert not any("warmup" in line for line in fits)
 
 
 # --- networks ------------------------------------------------------------------------------------

@@ -103,6 +103,12 @@ class TrainSpec:
             errors.append(f"train.learning_rate_steps must be increasing, got {self.learning_rate_steps}")
         if any(s < 0 for s in self.learning_rate_steps):
             errors.append("train.learning_rate_steps must be >= 0")
+        return errors + self.total_steps_errors()
+
+    def total_steps_errors(self) -> list[str]:
+        """What contradicts total_steps (a schedule derived from epochs when the run starts has no
+        such errors: `core.families.action_recognition.spec.ActionTrainSpec`)."""
+        errors = []
         if self.warmup_steps > self.total_steps:
             errors.append(f"train.warmup_steps ({self.warmup_steps}) must not exceed train.total_steps "
                           f"({self.total_steps})")

@@ -38,6 +38,9 @@ def steps_from_epochs(train: Any, per_epoch: int) -> tuple[Any, list[str]]:
     said = [f"{epochs} epochs of {per_epoch} steps = {total} steps" + (
         "; after warmup the learning rate follows a cosine to 0 at the last step" if cosine else
         f"; the learning rate is multiplied by {train.lr_decay:g} at {decays}" if kept else "") + "."]
+    if int(train.warmup_steps) > total:
+        said.append(f"train.warmup_steps ({train.warmup_steps}) is longer than the run: the warmup lasts all "
+                    f"{total} steps.")
     if late and not cosine:
         said.append(f"train.lr_steps {', '.join(map(str, late))} lie at or past the last epoch ({epochs}) and never "
                     "apply.")

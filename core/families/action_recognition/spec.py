@@ -34,6 +34,11 @@ class ActionTrainSpec(TrainSpec):
     checkpoint_interval_epochs: int = param(1, "With epochs set: a checkpoint (and an evaluation) every this many "
                                                "epochs, kept as epoch-NNN-val_loss-X.pt.", unit="epochs", min=1)
 
+    def total_steps_errors(self) -> list[str]:
+        """With `epochs` set, total_steps and learning_rate_steps are derived when the run starts
+        (`schedule.steps_from_epochs`), so they cannot contradict the warmup yet."""
+        return [] if self.epochs else super().total_steps_errors()
+
     def check(self) -> list[str]:
         errors = super().check()
         if list(self.lr_steps) != sorted(self.lr_steps) or any(s < 0 for s in self.lr_steps):
