@@ -76,6 +76,23 @@ def test_crops_are_cut_with_the_margin_clipped_and_named_from_the_attribute(tmp_
     assert {im.file_name: (im.width, im.height) for im in fraction.images}["palm/images_1_box1.png"] == (40, 40)
 
 
+def test_the_class_attribute_left_blank_is_the_default_gesture(tmp_path):
+    """The form's field shows `gesture` as its default and the CLI's help says so: a blank field or
+    a missing --attribute reads that attribute (both were refused with "Say where each crop's class
+    comes from")."""
+    ann = _coco(tmp_path)
+    for blank in (None, "", "  "):
+        plan = plan_detection_crops_import(ann, margin="5", attribute=blank)
+        assert [c.name for c in plan.categories] == ["palm", "two"]
+    ges = tmp_path / "ges"
+    assert studio("project", "new", ges, "--task", "gesture")[0] == 0
+    code, out, err = studio("data", "import", ges, "--format", "detection_crops", "--source", ann, "--margin", "5")
+    assert code == 0, err
+    assert "2 image(s) and 2 annotation(s)" in out
+    none = plan_detection_crops_import(ann, margin="5", attribute="pose")
+    assert not none.images and any("--attribute NAME" in i.reason for i in none.report.of("rejected"))
+
+
 def test_crops_import_through_the_cli_from_a_detection_project_with_a_mapping(tmp_path):
     ann = _coco(tmp_path)
     det, ges = tmp_path / "det", tmp_path / "ges"

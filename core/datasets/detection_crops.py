@@ -105,10 +105,8 @@ def plan_detection_crops_import(source: str | Path, images_dir: str | None = Non
     src = Path(source).expanduser().resolve()
     m = parse_margin(margin)
     mapping = parse_class_map(class_map, "drop") if class_map else None
-    attribute = (attribute or "").strip() or None
-    if mapping is None and attribute is None:
-        raise DataError("Say where each crop's class comes from: a per-box attribute (--attribute gesture) or a "
-                        "mapping of the box classes (--class-map hand=palm).")
+    # an empty attribute (the form's field left blank, the flag left out) is the default one
+    attribute = (attribute or "").strip() or DEFAULT_ATTRIBUTE
     if src.is_file() and src.name == "project.db":
         src = src.parent
     plan = ImportPlan(format="detection_crops", source=str(src), report=ImportReport(source=src.name))
@@ -131,12 +129,11 @@ def plan_detection_crops_import(source: str | Path, images_dir: str | None = Non
                 why_not["ignore regions are not cut"] += 1
                 continue
             label = mapping.target(name) if mapping is not None else None
-            if label is None and attribute is not None:
+            if label is None:
                 value = (extra or {}).get(attribute)
                 label = str(value).strip() if value not in (None, "") else None
             if label is None:
-                why_not[f"boxes of class {name} have no {attribute!r} attribute and no mapping" if attribute else
-                        f"boxes of class {name} have no mapping"] += 1
+                why_not[f"boxes of class {name} have no {attribute!r} attribute and no mapping"] += 1
                 continue
             wanted.append((k, bbox, label))
         if not wanted:
@@ -171,5 +168,7 @@ def plan_detection_crops_import(source: str | Path, images_dir: str | None = Non
             id=None, image_id=i, category_id=index[label], bbox=(0.0, 0.0, float(im.width), float(im.height)),
             area=float(im.width * im.height), source=IMAGE_LABEL_SOURCE))
     if not plan.images:
-        plan.report.rejected("boxes", "Nothing to import: no box of the source has a class for its crop.")
+        plan.report.rejected("boxes", "Nothing to import: no box of the source has a class for its crop; name the "
+                                      "attribute holding each box's class (--attribute NAME) or map the box classes "
+                                      "(--class-map hand=palm).")
     return plan
