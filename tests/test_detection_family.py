@@ -56,6 +56,9 @@ def test_the_family_is_found_trainable_and_cpu_sized():
     gpu = FAMILY.default_spec("gpu")
     assert gpu.model.backbone == "resnet50" and gpu.model.box_batch_size_per_im == 512
     assert FAMILY.describe(spec)["detector"] == "Faster R-CNN"
+    assert FAMILY.model_name(spec) == "Faster R-CNN over a ResNet18 + FPN"      # the training log's first line
+    spec.model.architecture = "fcos"
+    assert FAMILY.model_name(spec) == "FCOS over a ResNet18 + FPN"
 
 
 @pytest.mark.parametrize("architecture, backbone", [("faster_rcnn", "resnet18"), LIGHT])

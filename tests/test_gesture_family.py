@@ -154,8 +154,11 @@ def cascade(tmp_path_factory):
     spec = resolve(family_info("gesture").smoke_profile)(default_spec_for("gesture", "cpu"))
     spec.model.detector, spec.model.margin = str(detector), 0.25
     create_run_from_spec(project, "g", spec)
-    result = train_run(project, "g", RecordingReporter())
+    reporter = RecordingReporter()
+    result = train_run(project, "g", reporter)
     assert result.status == "done", result
+    assert any(e.get("message", "").startswith("Starting g: ResNet18 classifier on 32 px crops, after a hand detector")
+               for e in reporter.events)
     return tmp, project, detector, det_project
 
 

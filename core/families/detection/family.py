@@ -36,11 +36,18 @@ class DetectorGraph(torch.nn.Module):
         return out["boxes"], out["labels"], out["scores"]
 
 
+_ARCHITECTURE_NAMES = {"faster_rcnn": "Faster R-CNN", "fcos": "FCOS"}
+
+
 class Detection(Family):
     info = INFO
 
+    def model_name(self, spec: DetectionSpec) -> str:
+        arch = _ARCHITECTURE_NAMES[spec.model.architecture]
+        return f"{arch} over a {spec.model.backbone.replace('resnet', 'ResNet')} + FPN"
+
     def describe(self, spec: DetectionSpec) -> dict[str, str]:
-        arch = {"faster_rcnn": "Faster R-CNN", "fcos": "FCOS"}[spec.model.architecture]
+        arch = _ARCHITECTURE_NAMES[spec.model.architecture]
         return {"backbone": spec.model.backbone, "detector": arch, "input": f"{spec.data.image_size}px",
                 "pretrained": Path(spec.model.pretrained).name if spec.model.pretrained else "none"}
 

@@ -104,6 +104,11 @@ class CropDataset(Dataset):
 class Gesture(Family):
     info = INFO
 
+    def model_name(self, spec: GestureSpec) -> str:
+        net = {"resnet18": "ResNet18", "resnet34": "ResNet34", "mobilenet_v3": "MobileNetV3-Small"}[spec.model.backbone]
+        after = ", after a hand detector" if spec.model.detector else ""
+        return f"{net} classifier on {spec.data.image_size} px crops{after}"
+
     def describe(self, spec: GestureSpec) -> dict[str, str]:
         return {"backbone": spec.model.backbone, "input": f"{spec.data.image_size}px",
                 "after": Path(spec.model.detector).name if spec.model.detector else "none"}
