@@ -5,7 +5,6 @@ ONNX export against PyTorch, and the sliding window over a generated video."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -21,7 +20,7 @@ from core.metrics.classification import classification_metrics, confusion_pictur
 from core.models import checkpoint_files as files  # noqa: E402
 from core.project import catalog  # noqa: E402
 from core.setup.new_run import create_run_from_spec  # noqa: E402
-from core.specs import spec_from_dict, spec_to_dict  # noqa: E402
+from core.specs import spec_from_dict  # noqa: E402
 from core.training.trainer import train_run  # noqa: E402
 from action_fixtures import ACTIONS3, action_project, tiny_action_spec  # noqa: E402
 

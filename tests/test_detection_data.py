@@ -11,7 +11,6 @@ import pytest
 
 from core.datasets.coco import export_coco, plan_coco_import
 from core.datasets.kitti import export_kitti, plan_kitti_import
-from core.datasets.labelme import plan_labelme_import
 from core.datasets.plan import commit_import
 from core.datasets.synthetic_hands import (GESTURE_KEY, GESTURES, HAND, generate_hands, generate_hands_video,
                                            import_sample_hands, render_hands, write_kitti)

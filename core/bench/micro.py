@@ -2,6 +2,7 @@
 list of records)."""
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -78,10 +79,17 @@ def clip_windows_from_video_vs_extracted_frames() -> list[dict]:
     against from its frames extracted as PNGs (`<clip>/rgb/000001.png`, TAO's layout); and what
     extraction costs at import (decode + PNG encode of every frame, against the frame count the
     importer reads) and on disk."""
+    folder = Path(tempfile.mkdtemp(prefix="studio-bench-clip-"))
+    try:
+        return _clip_window_records(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _clip_window_records(folder: Path) -> list[dict]:
     from core.video.clip_frames import count_frames, read_frames
 
     rng = np.random.default_rng(3)
-    folder = Path(tempfile.mkdtemp(prefix="studio-bench-clip-"))
     video, frames_dir = folder / "clip.mp4", folder / "clip" / "rgb"
     w, h, n = 320, 240, 150
     scene = cv2.GaussianBlur(rng.integers(0, 255, (h, w + n, 3), dtype=np.uint8), (0, 0), 3)
@@ -122,9 +130,6 @@ def clip_windows_from_video_vs_extracted_frames() -> list[dict]:
         results.append(compare(f"a training window of {t} frames of that clip", "from extracted PNG frames",
                                lambda: window(frames_dir), "decoded from the video (seek + decode)",
                                lambda: window(video), repeats=12))
-    import shutil
-
-    shutil.rmtree(folder, ignore_errors=True)
     return results
 
 
