@@ -166,10 +166,9 @@ def hand_shape(size: tuple[int, int], gesture: str, center: tuple[float, float],
     mask = np.logical_or.reduce(parts)
     creases = np.zeros((h, w), bool)
     kernel = np.ones((3, 3), np.uint8)
-    for k, part in enumerate(parts[1:], start=1):     # the skin just beside each digit, on another part
-        others = np.logical_or.reduce([p for j, p in enumerate(parts) if j != k])
-        creases |= cv2.dilate(part.astype(np.uint8), kernel).astype(bool) & others & ~part
-    return HandShape(mask, np.logical_or.reduce(parts[1:]) & ~parts[0], creases & mask)
+    for part in parts[1:]:     # the skin just beside each digit (on the hand, so on another part)
+        creases |= cv2.dilate(part.astype(np.uint8), kernel).astype(bool) & mask & ~part
+    return HandShape(mask, np.logical_or.reduce(parts[1:]) & ~parts[0], creases)
 
 
 def hand_mask(size: tuple[int, int], gesture: str, center: tuple[float, float], palm: float, angle: float,
