@@ -114,6 +114,23 @@ def test_crops_import_through_the_cli_from_a_detection_project_with_a_mapping(tm
     assert code == 2 and "The margin 'wide' is not a number" in err
 
 
+def test_a_detection_project_is_a_source_by_its_folder_too(tmp_path):
+    """The source's help and the planner take a project's folder or its project.db; the form's and
+    the CLI's path check refused the folder ("does not exist (it is a folder)")."""
+    ann = _coco(tmp_path)
+    det, ges = tmp_path / "det", tmp_path / "ges"
+    assert studio("project", "new", det, "--task", "detection")[0] == 0
+    assert studio("data", "import", det, "--format", "coco", "--annotations", ann)[0] == 0
+    assert studio("project", "new", ges, "--task", "gesture")[0] == 0
+    code, out, err = studio("data", "import", ges, "--format", "detection_crops", "--source", det, "--margin", "5")
+    assert code == 0, err
+    assert "2 image(s) and 2 annotation(s)" in out
+    code, _, err = studio("data", "import", ges, "--format", "detection_crops", "--source", tmp_path / "images")
+    assert code == 2 and "is a folder but not a Studio project (it has no project.db)" in err
+    code, _, err = studio("data", "import", ges, "--format", "detection_crops", "--source", tmp_path / "nowhere")
+    assert code == 2 and "does not exist" in err
+
+
 def test_metrics_equal_a_direct_count(tmp_path):
     from core.metrics.classification_report import classification_report, write_confusion
 

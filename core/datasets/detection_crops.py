@@ -54,6 +54,19 @@ def parse_margin(text: str | float | None) -> float:
     return value
 
 
+def source_problem(text: str) -> str:
+    """What is wrong with a typed detection source ("" when fine): a COCO file, or a Studio project
+    given by its folder or its project.db."""
+    path = Path(text).expanduser()
+    if path.is_file():
+        return ""
+    if path.is_dir():
+        return "" if (path / "project.db").is_file() else (
+            f"{text} is a folder but not a Studio project (it has no project.db); give a detection project or a COCO "
+            ".json file.")
+    return f"The detection source {text} does not exist."
+
+
 def margin_problem(text: str | None) -> str:
     """What is wrong with a typed margin ("" when fine): the import form's check."""
     try:

@@ -48,7 +48,8 @@ class FormatInput:
     # (KITTI: .../image_2 suggests .../label_2), offered when this input is empty.
     guess: tuple[str, str, str] | None = None
     choices: tuple[str, ...] = ()   # kind "choice": the values, the first is the default
-    check: str = ""            # kind "text": "module:function" returning what is wrong with a value, or ""
+    check: str = ""            # "module:function" returning what is wrong with a value, or "" (for a path
+                               # input it replaces the file/folder existence rule)
     metavar_text: str = ""     # kind "text": the CLI's metavar
 
     def __post_init__(self) -> None:
@@ -84,7 +85,7 @@ class FormatInput:
         if self.kind == "choice":
             return "" if text in self.choices else \
                 f"The {self.what} must be one of {', '.join(self.choices)}, not {text!r}."
-        if self.kind == "text":
+        if self.check or self.kind == "text":
             return load(self.check)(text) if self.check else ""
         path = Path(text).expanduser()
         if self.kind == "file" and not path.is_file():
@@ -322,9 +323,9 @@ FORMATS: dict[str, ImportFormat] = {f.name: f for f in (
         "Each box of a detection project (or a COCO .json) is cut out with a margin, clipped to its image and "
         "saved as an image of its class, taken from a per-box attribute or a mapping of the box classes.",
         (FormatInput("source", "file", "Detection source",
-                     "a detection project's project.db, or a COCO instances .json file", "source",
+                     "a detection project (its folder or its project.db), or a COCO instances .json file", "source",
                      placeholder=".../project.db or instances.json", file_filter="project.db or COCO json "
-                     "(*.db *.json);;All files (*)"),
+                     "(*.db *.json);;All files (*)", check="core.datasets.detection_crops:source_problem"),
          FormatInput("images", "dir", "Images folder",
                      "the folder a COCO file's image file_names are relative to (default: the .json's folder)",
                      "images_dir", required=False, placeholder="default: the folder of the .json file"),
