@@ -59,9 +59,9 @@ class GestureSpec:
 
 def cpu_sized(spec: GestureSpec) -> GestureSpec:
     """A ResNet18 on 64 px crops trains a few thousand crops in minutes on a CPU, with the recipe the
-    gesture demo measured (README): AdamW, a warmup over the first 30% of the steps from 1/25 of
-    the rate, then a cosine to 0 (SGD with steps stayed near chance from scratch on the synthetic
-    hands)."""
+    gesture demo uses: AdamW, a warmup over the first 30% of the steps from 1/25 of the rate, then
+    a cosine to 0. From scratch on 1,813 crops of the detection demo's hands, its 600 steps reached
+    accuracy 0.967 where SGD at 0.05 with decay steps reached 0.938 (README)."""
     spec.data.image_size = 64
     t = spec.train
     t.batch_size, t.total_steps, t.warmup_steps = 32, 600, 180
